@@ -1,0 +1,145 @@
+"""Algorithm: three component functions stored as compact numpy arrays.
+
+An algorithm holds all its instructions in two arrays, in component order
+(Setup, then Predict, then Learn):
+
+* ``code``: int32, shape (n, 4), columns ``op, in1, in2, out``;
+* ``data``: float64, shape (n, 3), the data fields ``d0, d1, d2``;
+
+and ``sizes``, the number of instructions of each component.  Fields an op does
+not use are zero, so equal programs have equal arrays.  It is the base of DEAP
+individual types::
+
+    creator.create("Individual", azdeap.Algorithm, fitness=creator.FitnessMax)
+"""
+import copy
+import hashlib
+from typing import NamedTuple
+
+import numpy as np
+
+from azdeap import ops
+
+SETUP, PREDICT, LEARN = 0, 1, 2
+COMPONENTS = ("setup", "predict", "learn")
+CODE_COLUMNS = 4
+DATA_COLUMNS = 3
+
+
+class Memory(NamedTuple):
+    """Number of scalar, vector and matrix addresses."""
+    scalars: int = 4
+    vectors: int = 3
+    matrices: int = 1
+
+    def size(self, kind):
+        return self[kind]
+
+
+class SearchSpace(NamedTuple):
+    """What evolution may build: per component (Setup, Predict, Learn) the allowed
+    op codes, the initial size and the size bounds, plus the memory."""
+    memory: Memory
+    ops: tuple            # three tuples of op codes; an empty tuple freezes a component
+    sizes: tuple          # three initial sizes
+    min_sizes: tuple      # three minimum sizes (REMOVE stops there)
+    max_sizes: tuple      # three maximum sizes (INSERT stops at max - 1, as the original)
+
+    def mutable_components(self):
+        return [c for c in range(3) if self.ops[c]]
+
+
+class Algorithm:
+    """A learning algorithm: Setup, Predict and Learn as arrays of instructions."""
+
+    def __init__(self, code=None, data=None, sizes=(0, 0, 0)):
+        n = sum(sizes)
+        self.code = (np.zeros((n, CODE_COLUMNS), np.int32) if code is None
+                     else np.ascontiguousarray(code, dtype=np.int32))
+        self.data = (np.zeros((n, DATA_COLUMNS)) if data is None
+                     else np.ascontiguousarray(data, dtype=np.float64))
+        self.sizes = tuple(int(s) for s in sizes)
+        if self.code.shape != (n, CODE_COLUMNS) or self.data.shape != (n, DATA_COLUMNS):
+            raise ValueError("code must have shape (%d, 4) and data (%d, 3) for sizes %r, got "
+                             "%r and %r" % (n, n, self.sizes, self.code.shape, self.data.shape))
+
+    # -- components -------------------------------------------------------------
+    def bounds(self, component):
+        """(start, stop) rows of a component (SETUP, PREDICT or LEARN)."""
+        start = sum(self.sizes[:component])
+        return start, start + self.sizes[component]
+
+    def component(self, component):
+        """(code, data) views of one component's instructions."""
+        start, stop = self.bounds(component)
+        return self.code[start:stop], self.data[start:stop]
+
+    def replace_component(self, component, code, data):
+        """Set one component's instructions (its length may change)."""
+        start, stop = self.bounds(component)
+        self.code = np.concatenate((self.code[:start], code, self.code[stop:]))
+        self.data = np.concatenate((self.data[:start], data, self.data[stop:]))
+        sizes = list(self.sizes)
+        sizes[component] = len(code)
+        self.sizes = tuple(sizes)
+
+    def memory_used(self):
+        """The smallest Memory that holds every address this algorithm touches."""
+        needed = [2, 1, 0]  # s0 label, s1 prediction, v0 features are always there
+        for op, in1, in2, out in self.code.tolist():
+            spec = ops.OPS[op]
+            for kind, address in zip(spec.inputs + (spec.output,), (in1, in2)[:len(spec.inputs)] + (out,)):
+                if kind != ops.NO_KIND:
+                    needed[kind] = max(needed[kind], address + 1)
+        return Memory(*needed)
+
+    # -- text -------------------------------------------------------------------
+    def __str__(self):
+        from azdeap.notation import format_algorithm
+        return format_algorithm(self)
+
+    def __repr__(self):
+        return "<%s sizes=%r>\n%s" % (type(self).__name__, self.sizes, self)
+
+    @classmethod
+    def from_text(cls, text):
+        """Parse SPEC notation (``def Setup(): ...``) into an algorithm of this type."""
+        from azdeap.notation import parse_algorithm
+        code, data, sizes = parse_algorithm(text)
+        return cls(code, data, sizes)
+
+    # -- identity ---------------------------------------------------------------
+    def __eq__(self, other):
+        if not isinstance(other, Algorithm):
+            return NotImplemented
+        return (self.sizes == other.sizes and np.array_equal(self.code, other.code)
+                and np.array_equal(self.data, other.data))
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def program_hash(self):
+        """A 64-bit hash of the program, the same in every process and session."""
+        digest = hashlib.blake2b(digest_size=8)
+        digest.update(np.asarray(self.sizes, np.int64).tobytes())
+        digest.update(self.code.tobytes())
+        digest.update(self.data.tobytes())
+        return int.from_bytes(digest.digest(), "little")
+
+    def __hash__(self):
+        return self.program_hash()
+
+    # -- copying ----------------------------------------------------------------
+    def __deepcopy__(self, memo):
+        new = object.__new__(type(self))
+        state = self.__dict__.copy()
+        for name, value in state.items():
+            if name in ("code", "data"):
+                state[name] = value.copy()
+            elif name == "fitness":
+                state[name] = copy.copy(value)
+            elif name != "sizes":
+                state[name] = copy.deepcopy(value, memo)
+        new.__dict__.update(state)
+        return new

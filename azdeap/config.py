@@ -1,0 +1,385 @@
+"""Experiment configurations: YAML files loaded into frozen dataclasses.
+
+Every section and key is optional; the defaults are the 5-minute demo (SPEC section 9),
+so ``load_config(None) == Config()`` is the demo.  Every key is validated: an unknown
+key, a wrong type or a bad value raises ``ConfigError`` with one line naming the file
+and the key path, e.g. ``configs/x.yaml: evolution.population: expected an integer >= 2,
+got 'abc'``.  See ``configs/demo.yaml`` for the annotated schema.
+"""
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import yaml
+
+from azdeap import ops
+from azdeap.algorithm import Memory, SearchSpace
+
+DEMO_OPS = tuple(ops.op_code(name) for name in (
+    "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
+    "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
+MUTATIONS = ("alter_param", "randomize_instruction", "randomize_component",
+             "randomize_algorithm", "insert", "remove", "trade", "identity")
+TASK_KINDS = ("linear", "teacher", "projected")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message is one line: ``file: key.path: problem``."""
+
+
+class _Invalid(Exception):
+    def __init__(self, path, message):
+        super().__init__(path, message)
+        self.path, self.message = path, message
+
+
+# -- checkers: (value, path) -> normalized value, or raise _Invalid ---------------------
+def _show(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int(lo=None, hi=None):
+    bounds = (" >= %d" % lo if hi is None else " in %d..%d" % (lo, hi)) if lo is not None else ""
+
+    def check(value, path):
+        number = value
+        if isinstance(value, str):  # YAML 1.1 reads 2e8 as a string
+            for parse in (int, float):
+                try:
+                    number = parse(value.strip())
+                    break
+                except ValueError:
+                    pass
+        if isinstance(number, float) and math.isfinite(number) and number.is_integer():
+            number = int(number)
+        if (isinstance(number, bool) or not isinstance(number, int)
+                or (lo is not None and number < lo) or (hi is not None and number > hi)):
+            raise _Invalid(path, "expected an integer%s, got %s" % (bounds, _show(value)))
+        return number
+    return check
+
+
+def _float(lo, hi=math.inf, open_lo=False):
+    what = "a number %s %g" % (">" if open_lo else ">=", lo) + (
+        "" if hi == math.inf else " and <= %g" % hi)
+
+    def check(value, path):
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValueError
+            number = float(value)
+            if not (lo < number if open_lo else lo <= number) or not number <= hi \
+                    or not math.isfinite(number):
+                raise ValueError
+        except ValueError:
+            raise _Invalid(path, "expected %s, got %s" % (what, _show(value))) from None
+        return number
+    return check
+
+
+def _choice(*options):
+    def check(value, path):
+        if isinstance(value, str) and value.lower() in options:
+            return value.lower()
+        raise _Invalid(path, "expected one of %s, got %s" % (", ".join(options), _show(value)))
+    return check
+
+
+def _bool(value, path):
+    if not isinstance(value, bool):
+        raise _Invalid(path, "expected true or false, got %s" % _show(value))
+    return value
+
+
+def _string(value, path):
+    if not isinstance(value, str) or not value:
+        raise _Invalid(path, "expected a non-empty string, got %s" % _show(value))
+    return value
+
+
+def _nullable(check):
+    return lambda value, path: None if value is None else check(value, path)
+
+
+def _list(item, nonempty=False, single=False):
+    def check(value, path):
+        if single and isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or (nonempty and not value):
+            raise _Invalid(path, "expected a %slist, got %s"
+                           % ("non-empty " if nonempty else "", _show(value)))
+        return tuple(item(v, "%s[%d]" % (path, i)) for i, v in enumerate(value))
+    return check
+
+
+def _op(value, path):
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError("expected an op name or code, got %s" % _show(value))
+        return ops.op_code(value)
+    except ValueError as error:
+        raise _Invalid(path, str(error)) from None
+
+
+def _pair(value, path):
+    pair = _list(_int(0))(value, path)
+    if len(pair) != 2 or pair[0] == pair[1]:
+        raise _Invalid(path, "expected a pair [a, b] of two different classes, got %s"
+                       % _show(value))
+    return pair
+
+
+def _init(value, path):
+    if not isinstance(value, str) or (value.lower() not in ("random", "noop")
+                                      and "def " not in value):
+        raise _Invalid(path, "expected random, noop or an algorithm listing "
+                       "('def Setup(): ...'), got %s" % _show(value))
+    return value.lower() if value.lower() in ("random", "noop") else value
+
+
+def _section(cls, fields=None):
+    """A mapping built into ``cls``; ``fields`` maps each key to its checker (default:
+    the ``check`` metadata of the dataclass fields).  Absent keys keep their defaults."""
+    fields = fields or {f.name: f.metadata["check"] for f in dataclasses.fields(cls)}
+
+    def check(value, path):
+        if not isinstance(value, dict):
+            raise _Invalid(path or "(top level)", "expected a mapping, got %s" % _show(value))
+        kwargs = {}
+        for key, item in value.items():
+            where = "%s.%s" % (path, key) if path else str(key)
+            if key not in fields:
+                close = difflib.get_close_matches(str(key), fields, 1)
+                raise _Invalid(where, "unknown key (%s)" % (
+                    "did you mean %r?" % close[0] if close else "allowed: " + ", ".join(fields)))
+            kwargs[key] = fields[key](item, where)
+        return cls(**kwargs)
+    return check
+
+
+_POSITIVE = _int(1)
+
+
+def _f(default, check):
+    return dataclasses.field(default=default, metadata={"check": check})
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    kind: str = _f("linear", _choice(*TASK_KINDS))
+    count: int = _f(1, _POSITIVE)
+    features: int = _f(4, _int(1, 256))
+    train: int = _f(100, _POSITIVE)
+    valid: int = _f(100, _POSITIVE)
+    param_seeds: tuple = _f((), _list(_int(0)))  # empty: the SPEC section 8 defaults
+    data_seeds: tuple = _f((), _list(_int(0)))
+    dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
+    class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
+
+
+_TASKS = _list(_section(TaskSpec), nonempty=True, single=True)
+
+
+@dataclass(frozen=True)
+class Tasks:
+    search: tuple = _f((TaskSpec(count=10),), _TASKS)
+    select: tuple = _f((TaskSpec(count=100, train=1000),), _TASKS)
+    final: tuple = _f((TaskSpec(count=100, train=1000, param_seeds=(2000000,),
+                                data_seeds=(1000000,)),), _TASKS)
+    randomize_seeds: bool = _f(True, _bool)
+
+
+@dataclass(frozen=True)
+class Component:
+    ops: tuple = _f(DEMO_OPS, _list(_op))           # op codes; empty = frozen component
+    size: int = _f(10, _int(0))
+    min: Optional[int] = _f(None, _nullable(_int(0)))  # None = size
+    max: Optional[int] = _f(None, _nullable(_int(1)))  # None = size + 1 (INSERT stops at max-1)
+
+    @property
+    def min_size(self):
+        return self.size if self.min is None else self.min
+
+    @property
+    def max_size(self):
+        return self.size + 1 if self.max is None else self.max
+
+
+@dataclass(frozen=True)
+class Components:
+    setup: Component = _f(Component(size=10), _section(Component))
+    predict: Component = _f(Component(size=2), _section(Component))
+    learn: Component = _f(Component(size=8), _section(Component))
+
+
+@dataclass(frozen=True)
+class Evolution:
+    init: str = _f("random", _init)  # "random", "noop" or an algorithm listing (SPEC 11)
+    population: int = _f(1000, _int(2))
+    tournament: int = _f(10, _POSITIVE)
+    mutations: tuple = _f(("alter_param", "randomize_instruction", "randomize_component"),
+                          _list(_choice(*MUTATIONS), nonempty=True))
+    mutate_prob: float = _f(0.9, _float(0.0, 1.0))
+    constant_rule: str = _f("original", _choice("original", "paper"))
+    batch: int = _f(100, _POSITIVE)  # children per batch; 1 = exact sequential
+
+
+@dataclass(frozen=True)
+class Fec:
+    train: int = _f(10, _POSITIVE)
+    valid: int = _f(10, _int(0))
+    cache_size: int = _f(100000, _POSITIVE)
+    forget_every: int = _f(100, _POSITIVE)
+
+
+@dataclass(frozen=True)
+class Fitness:
+    combination: str = _f("mean", _choice("mean", "median"))
+    max_abs_error: float = _f(100.0, _float(0.0, open_lo=True))
+    fec: Optional[Fec] = _f(Fec(), _nullable(_section(Fec)))  # None = FEC off
+
+
+@dataclass(frozen=True)
+class Budget:  # per experiment; None = no limit, at least one must be set
+    max_train_steps: Optional[int] = _f(200_000_000, _nullable(_POSITIVE))
+    max_individuals: Optional[int] = _f(None, _nullable(_POSITIVE))
+    max_seconds: Optional[float] = _f(None, _nullable(_float(0.0, open_lo=True)))
+
+
+@dataclass(frozen=True)
+class Experiments:
+    sufficient_fitness: float = _f(0.9999, _float(0.0))
+    max: int = _f(0, _int(0))  # 0 = unlimited
+
+
+_MEMORY = _section(Memory, {"scalars": _int(2), "vectors": _int(1), "matrices": _int(0)})
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: Optional[int] = _f(None, _nullable(_int(0)))  # None = time-based
+    memory: Memory = _f(Memory(4, 3, 1), _MEMORY)
+    tasks: Tasks = _f(Tasks(), _section(Tasks))
+    components: Components = _f(Components(), _section(Components))
+    evolution: Evolution = _f(Evolution(), _section(Evolution))
+    fitness: Fitness = _f(Fitness(), _section(Fitness))
+    budget: Budget = _f(Budget(), _section(Budget))
+    experiments: Experiments = _f(Experiments(), _section(Experiments))
+    progress_every: int = _f(10000, _POSITIVE)
+
+    def search_space(self):
+        """The azdeap.algorithm.SearchSpace of the components and memory."""
+        parts = [getattr(self.components, name) for name in ("setup", "predict", "learn")]
+        return SearchSpace(self.memory, tuple(tuple(c.ops) for c in parts),
+                           tuple(c.size for c in parts), tuple(c.min_size for c in parts),
+                           tuple(c.max_size for c in parts))
+
+
+def _cross_check(config):
+    """Checks that involve more than one key."""
+    memory = config.memory
+    for name in ("setup", "predict", "learn"):
+        part, where = getattr(config.components, name), "components." + name
+        if part.size >= part.max_size:
+            raise _Invalid(where + ".max", "must be > size (%d), got %d"
+                           % (part.size, part.max_size))
+        if part.min_size >= part.max_size:
+            raise _Invalid(where + ".min", "must be < max (%d), got %d"
+                           % (part.max_size, part.min_size))
+        for i, code in enumerate(part.ops):
+            op = ops.OPS[code]
+            if ops.MATRIX in op.inputs + (op.output,) and memory.matrices < 1:
+                raise _Invalid("%s.ops[%d]" % (where, i), "%s needs memory.matrices >= 1"
+                               % op.name)
+            if op.output == ops.VECTOR and memory.vectors < 2:  # v0 is never written
+                raise _Invalid("%s.ops[%d]" % (where, i), "%s needs memory.vectors >= 2"
+                               % op.name)
+    if not any(config.search_space().ops):
+        raise _Invalid("components", "every component is frozen (empty ops); "
+                       "evolution needs at least one op list")
+    for group in ("search", "select", "final"):
+        for i, spec in enumerate(getattr(config.tasks, group)):
+            where = "tasks.%s[%d]" % (group, i)
+            if spec.kind == "projected" and spec.dataset is None:
+                raise _Invalid(where + ".dataset", "required for kind projected")
+            for key in ("dataset", "class_pairs"):
+                if spec.kind != "projected" and getattr(spec, key) is not None:
+                    raise _Invalid("%s.%s" % (where, key), "only for kind projected")
+    if all(value is None for value in dataclasses.astuple(config.budget)):
+        raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "
+                       "max_seconds")
+    if config.evolution.init not in ("random", "noop"):
+        _check_listing(config.evolution.init, memory)
+
+
+def _check_listing(text, memory):
+    try:  # azdeap.notation may not exist yet; then the listing is checked when used
+        from azdeap.notation import parse_algorithm
+    except ModuleNotFoundError as error:
+        if error.name != "azdeap.notation":
+            raise
+        return
+    try:
+        parse_algorithm(text, memory=memory)
+    except ValueError as error:  # NotationError: "line N: problem"
+        raise _Invalid("evolution.init", "listing " + " ".join(str(error).split())) from None
+
+
+# -- public API -------------------------------------------------------------------------
+def config_from_dict(d, source="<dict>"):
+    """A validated Config from a plain dict (as read from YAML); None gives the demo."""
+    try:
+        config = _section(Config)({} if d is None else d, "")
+        _cross_check(config)
+    except _Invalid as error:
+        raise ConfigError("%s: %s: %s" % (source, error.path, error.message)) from None
+    return config
+
+
+def load_config(path):
+    """Load and validate a YAML config; ``None`` gives the 5-minute demo."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = yaml.safe_load(stream)
+    except OSError as error:
+        raise ConfigError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = "line %d: " % (mark.line + 1) if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(" ".join(("%s: %sinvalid YAML: %s" % (path, where, problem)).split())
+                          ) from None
+    return config_from_dict(data, source=str(path))
+
+
+def config_to_dict(config):
+    """A plain dict (YAML-safe, op names) that ``config_from_dict`` turns back into config."""
+    if isinstance(config, Component):
+        return {"ops": [ops.OPS[c].name for c in config.ops], "size": config.size,
+                "min": config.min, "max": config.max}
+    if dataclasses.is_dataclass(config):
+        return {f.name: config_to_dict(getattr(config, f.name))
+                for f in dataclasses.fields(config)}
+    if isinstance(config, Memory):
+        return dict(config._asdict())
+    if isinstance(config, tuple):
+        return [config_to_dict(item) for item in config]
+    return config
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(str, lambda dumper, s: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+
+
+def dump_config(config):
+    """YAML text of a config (multi-line listings as block strings), loadable again."""
+    return yaml.dump(config_to_dict(config), Dumper=_Dumper, sort_keys=False)

@@ -1,0 +1,136 @@
+"""The op table: the single source of truth for the instruction set.
+
+Every op of AutoML-Zero (numbered as the original ``instruction.proto``) with its
+operand kinds, the data it carries and its text form.  The interpreter, the random
+generator, the mutators, the printer and the parser all read this table.
+
+Kinds are ``SCALAR`` (0), ``VECTOR`` (1) and ``MATRIX`` (2).  Text forms use
+``{o}``, ``{a}``, ``{b}`` for the output and input addresses (``s3``, ``v0``...)
+and ``{d0}``, ``{d1}``, ``{d2}`` for the instruction's data fields.
+"""
+from typing import NamedTuple, Optional, Tuple
+
+import numpy as np
+
+SCALAR, VECTOR, MATRIX = 0, 1, 2
+KIND_PREFIX = "svm"
+NO_KIND = -1
+
+# How the data fields of an op are drawn when an instruction is created, and how
+# ALTER_PARAM perturbs them (see azdeap.variation).
+CONST = "const"            # d0: a real constant
+VECTOR_CONST = "vconst"    # d0: index fraction, d1: value
+MATRIX_CONST = "mconst"    # d0, d1: index fractions, d2: value
+UNIFORM = "uniform"        # d0: low, d1: high
+GAUSSIAN = "gaussian"      # d0: mean, d1: std
+
+
+class Op(NamedTuple):
+    code: int
+    name: str
+    inputs: Tuple[int, ...]   # kinds of in1 (and in2)
+    output: int               # kind of out, NO_KIND for NO_OP
+    data: Optional[str]       # one of CONST ... GAUSSIAN, or None
+    form: str                 # text form, see module docstring
+
+
+def _op(code, name, inputs, output, form, data=None):
+    kinds = {"s": SCALAR, "v": VECTOR, "m": MATRIX, "-": NO_KIND}
+    return Op(code, name, tuple(kinds[k] for k in inputs), kinds[output], data, form)
+
+
+OPS = tuple([
+    _op(0, "NO_OP", "", "-", "NoOp()"),
+    _op(1, "SCALAR_SUM", "ss", "s", "{o} = {a} + {b}"),
+    _op(2, "SCALAR_DIFF", "ss", "s", "{o} = {a} - {b}"),
+    _op(3, "SCALAR_PRODUCT", "ss", "s", "{o} = {a} * {b}"),
+    _op(4, "SCALAR_DIVISION", "ss", "s", "{o} = {a} / {b}"),
+    _op(5, "SCALAR_ABS", "s", "s", "{o} = abs({a})"),
+    _op(6, "SCALAR_RECIPROCAL", "s", "s", "{o} = 1 / {a}"),
+    _op(7, "SCALAR_SIN", "s", "s", "{o} = sin({a})"),
+    _op(8, "SCALAR_COS", "s", "s", "{o} = cos({a})"),
+    _op(9, "SCALAR_TAN", "s", "s", "{o} = tan({a})"),
+    _op(10, "SCALAR_ARCSIN", "s", "s", "{o} = arcsin({a})"),
+    _op(11, "SCALAR_ARCCOS", "s", "s", "{o} = arccos({a})"),
+    _op(12, "SCALAR_ARCTAN", "s", "s", "{o} = arctan({a})"),
+    _op(13, "SCALAR_EXP", "s", "s", "{o} = exp({a})"),
+    _op(14, "SCALAR_LOG", "s", "s", "{o} = log({a})"),
+    _op(15, "SCALAR_HEAVYSIDE", "s", "s", "{o} = heaviside({a}, 1.0)"),
+    _op(16, "VECTOR_HEAVYSIDE", "v", "v", "{o} = heaviside({a}, 1.0)"),
+    _op(17, "MATRIX_HEAVYSIDE", "m", "m", "{o} = heaviside({a}, 1.0)"),
+    _op(18, "SCALAR_VECTOR_PRODUCT", "sv", "v", "{o} = {a} * {b}"),
+    _op(19, "SCALAR_BROADCAST", "s", "v", "{o} = bcast({a})"),
+    _op(20, "VECTOR_RECIPROCAL", "v", "v", "{o} = 1 / {a}"),
+    _op(21, "VECTOR_NORM", "v", "s", "{o} = norm({a})"),
+    _op(22, "VECTOR_ABS", "v", "v", "{o} = abs({a})"),
+    _op(23, "VECTOR_SUM", "vv", "v", "{o} = {a} + {b}"),
+    _op(24, "VECTOR_DIFF", "vv", "v", "{o} = {a} - {b}"),
+    _op(25, "VECTOR_PRODUCT", "vv", "v", "{o} = {a} * {b}"),
+    _op(26, "VECTOR_DIVISION", "vv", "v", "{o} = {a} / {b}"),
+    _op(27, "VECTOR_INNER_PRODUCT", "vv", "s", "{o} = dot({a}, {b})"),
+    _op(28, "VECTOR_OUTER_PRODUCT", "vv", "m", "{o} = outer({a}, {b})"),
+    _op(29, "SCALAR_MATRIX_PRODUCT", "sm", "m", "{o} = {a} * {b}"),
+    _op(30, "MATRIX_RECIPROCAL", "m", "m", "{o} = 1 / {a}"),
+    _op(31, "MATRIX_VECTOR_PRODUCT", "mv", "v", "{o} = dot({a}, {b})"),
+    _op(32, "VECTOR_COLUMN_BROADCAST", "v", "m", "{o} = bcast({a}, axis=0)"),
+    _op(33, "VECTOR_ROW_BROADCAST", "v", "m", "{o} = bcast({a}, axis=1)"),
+    _op(34, "MATRIX_NORM", "m", "s", "{o} = norm({a})"),
+    _op(35, "MATRIX_COLUMN_NORM", "m", "v", "{o} = norm({a}, axis=0)"),
+    _op(36, "MATRIX_ROW_NORM", "m", "v", "{o} = norm({a}, axis=1)"),
+    _op(37, "MATRIX_TRANSPOSE", "m", "m", "{o} = transpose({a})"),
+    _op(38, "MATRIX_ABS", "m", "m", "{o} = abs({a})"),
+    _op(39, "MATRIX_SUM", "mm", "m", "{o} = {a} + {b}"),
+    _op(40, "MATRIX_DIFF", "mm", "m", "{o} = {a} - {b}"),
+    _op(41, "MATRIX_PRODUCT", "mm", "m", "{o} = {a} * {b}"),
+    _op(42, "MATRIX_DIVISION", "mm", "m", "{o} = {a} / {b}"),
+    _op(43, "MATRIX_MATRIX_PRODUCT", "mm", "m", "{o} = matmul({a}, {b})"),
+    _op(44, "SCALAR_MIN", "ss", "s", "{o} = minimum({a}, {b})"),
+    _op(45, "VECTOR_MIN", "vv", "v", "{o} = minimum({a}, {b})"),
+    _op(46, "MATRIX_MIN", "mm", "m", "{o} = minimum({a}, {b})"),
+    _op(47, "SCALAR_MAX", "ss", "s", "{o} = maximum({a}, {b})"),
+    _op(48, "VECTOR_MAX", "vv", "v", "{o} = maximum({a}, {b})"),
+    _op(49, "MATRIX_MAX", "mm", "m", "{o} = maximum({a}, {b})"),
+    _op(50, "VECTOR_MEAN", "v", "s", "{o} = mean({a})"),
+    _op(51, "MATRIX_MEAN", "m", "s", "{o} = mean({a})"),
+    _op(52, "MATRIX_ROW_MEAN", "m", "v", "{o} = mean({a}, axis=1)"),
+    _op(53, "MATRIX_ROW_ST_DEV", "m", "v", "{o} = std({a}, axis=1)"),
+    _op(54, "VECTOR_ST_DEV", "v", "s", "{o} = std({a})"),
+    _op(55, "MATRIX_ST_DEV", "m", "s", "{o} = std({a})"),
+    _op(56, "SCALAR_CONST_SET", "", "s", "{o} = {d0}", CONST),
+    _op(57, "VECTOR_CONST_SET", "", "v", "{o}[{d0}] = {d1}", VECTOR_CONST),
+    _op(58, "MATRIX_CONST_SET", "", "m", "{o}[{d0}, {d1}] = {d2}", MATRIX_CONST),
+    _op(59, "SCALAR_UNIFORM_SET", "", "s", "{o} = uniform({d0}, {d1})", UNIFORM),
+    _op(60, "VECTOR_UNIFORM_SET", "", "v", "{o} = uniform({d0}, {d1}, n_features)", UNIFORM),
+    _op(61, "MATRIX_UNIFORM_SET", "", "m",
+        "{o} = uniform({d0}, {d1}, (n_features, n_features))", UNIFORM),
+    _op(62, "SCALAR_GAUSSIAN_SET", "", "s", "{o} = gaussian({d0}, {d1})", GAUSSIAN),
+    _op(63, "VECTOR_GAUSSIAN_SET", "", "v", "{o} = gaussian({d0}, {d1}, n_features)", GAUSSIAN),
+    _op(64, "MATRIX_GAUSSIAN_SET", "", "m",
+        "{o} = gaussian({d0}, {d1}, (n_features, n_features))", GAUSSIAN),
+])
+assert all(op.code == i for i, op in enumerate(OPS))
+
+NUM_OPS = len(OPS)
+BY_NAME = {op.name: op for op in OPS}
+NO_OP = 0
+
+# Array views of the table for vectorised and numba code.
+N_INPUTS = np.array([len(op.inputs) for op in OPS], dtype=np.int64)
+IN1_KIND = np.array([op.inputs[0] if op.inputs else NO_KIND for op in OPS], dtype=np.int64)
+IN2_KIND = np.array([op.inputs[1] if len(op.inputs) > 1 else NO_KIND for op in OPS],
+                    dtype=np.int64)
+OUT_KIND = np.array([op.output for op in OPS], dtype=np.int64)
+N_DATA = np.array([{None: 0, CONST: 1, VECTOR_CONST: 2, MATRIX_CONST: 3,
+                    UNIFORM: 2, GAUSSIAN: 2}[op.data] for op in OPS], dtype=np.int64)
+
+
+def op_code(name_or_code):
+    """The op code for an op name (``"SCALAR_SUM"``) or code; ValueError if unknown."""
+    if isinstance(name_or_code, (int, np.integer)) and not isinstance(name_or_code, bool):
+        if 0 <= name_or_code < NUM_OPS:
+            return int(name_or_code)
+        raise ValueError("unknown op code %r (valid: 0..%d)" % (name_or_code, NUM_OPS - 1))
+    op = BY_NAME.get(str(name_or_code).upper())
+    if op is None:
+        raise ValueError("unknown op %r" % (name_or_code,))
+    return op.code

@@ -1,0 +1,173 @@
+"""Tasks: the datasets algorithms are trained and validated on (SPEC sections 8, 12).
+
+Random numbers come from ``np.random.RandomState(seed)``, an MT19937 seeded exactly like
+C++ ``std::mt19937(seed)``; seeds are reduced mod 2**32 as the original's uint32 seeds are.
+The Gaussians are numpy's, not the original's (``absl::Gaussian``, a ziggurat over 64-bit
+draws), so the tasks have the same recipe and seeds as the C++ ones but not the same numbers.
+"""
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
+DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
+KINDS = ("linear", "teacher", "projected")
+
+
+def _rng(seed):
+    return np.random.RandomState(int(seed) % 2**32)
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One task: training and validation examples (rows) with scalar labels.
+
+    ``classification`` False means RMS_ERROR regression, True means ACCURACY with labels
+    0.0/1.0. Arrays are stored as C-contiguous float64.
+    """
+    name: str
+    train_x: np.ndarray
+    train_y: np.ndarray
+    valid_x: np.ndarray
+    valid_y: np.ndarray
+    classification: bool = False
+
+    def __post_init__(self):
+        for field in ("train_x", "train_y", "valid_x", "valid_y"):
+            object.__setattr__(self, field, np.ascontiguousarray(getattr(self, field), np.float64))
+        object.__setattr__(self, "classification", bool(self.classification))
+        tx, ty, vx, vy = self.train_x, self.train_y, self.valid_x, self.valid_y
+        if (tx.ndim != 2 or vx.ndim != 2 or ty.shape != tx.shape[:1] or vy.shape != vx.shape[:1]
+                or tx.shape[1] != vx.shape[1]):
+            raise ValueError(f"task {self.name!r}: inconsistent shapes train_x {tx.shape}, "
+                             f"train_y {ty.shape}, valid_x {vx.shape}, valid_y {vy.shape}")
+
+    n_features = property(lambda self: self.train_x.shape[1])
+    n_train = property(lambda self: self.train_x.shape[0])
+    n_valid = property(lambda self: self.valid_x.shape[0])
+
+
+def _split(name, x, y, n_train, classification=False):
+    return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:], classification)
+
+
+def scalar_linear_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
+    """Label = dot(w, x); x and w iid N(0, 1); no bias, no noise."""
+    x = _rng(data_seed + 939723201).standard_normal((n_train + n_valid, n_features))
+    w = _rng(param_seed + 997958712).standard_normal(n_features)
+    return _split(f"linear(param={param_seed},data={data_seed})", x, x @ w, n_train)
+
+
+def scalar_2layer_nn_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
+    """Teacher net: label = dot(relu(W1 @ x), w2), W1 rows 0 and 2 and w2 entries 0 and 2
+    zeroed (those that exist); x, W1 then w2 iid N(0, 1); no biases, no noise."""
+    x = _rng(data_seed + 865546086).standard_normal((n_train + n_valid, n_features))
+    rng = _rng(param_seed + 174299604)
+    w1 = rng.standard_normal((n_features, n_features))
+    w2 = rng.standard_normal(n_features)
+    dead = [i for i in (0, 2) if i < n_features]
+    w1[dead, :] = 0.0
+    w2[dead] = 0.0
+    y = np.maximum(x @ w1.T, 0.0) @ w2
+    return _split(f"teacher(param={param_seed},data={data_seed})", x, y, n_train)
+
+
+def projected_binary_classification(x, y, classes, n_features, n_train, n_valid,
+                                    param_seed=1001, data_seed=11001):
+    """Binary task from labelled data (x: (N, D...) rows, y: (N,) class labels).
+
+    Keeps the examples of ``classes = (a, b)`` (label 0.0 for a, 1.0 for b), shuffles them
+    with RandomState(data_seed), takes n_train then n_valid of them, projects the flattened
+    rows with a D x F matrix of N(0, 1)/sqrt(D) entries from RandomState(param_seed), then
+    standardizes every feature with the training examples' mean and std (std 0 -> 1).
+    """
+    a, b = classes
+    if a == b:
+        raise ValueError(f"the two classes must differ, got {a!r} twice")
+    y = np.asarray(y).ravel()
+    keep = np.flatnonzero((y == a) | (y == b))
+    need = n_train + n_valid
+    if len(keep) < need:
+        raise ValueError(f"classes {a!r} and {b!r} have {len(keep)} examples, need {need} "
+                         f"(n_train={n_train} + n_valid={n_valid})")
+    keep = keep[_rng(data_seed).permutation(len(keep))[:need]]
+    rows = np.asarray(x)[keep].reshape(need, -1).astype(np.float64)
+    proj = _rng(param_seed).standard_normal((rows.shape[1], n_features)) / np.sqrt(rows.shape[1])
+    feats = rows @ proj
+    std = feats[:n_train].std(axis=0)
+    std[std == 0] = 1.0
+    feats = (feats - feats[:n_train].mean(axis=0)) / std
+    labels = (y[keep] == b).astype(np.float64)
+    name = f"projected({a}v{b},param={param_seed},data={data_seed})"
+    return _split(name, feats, labels, n_train, classification=True)
+
+
+def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS):
+    """Seeds of `count` tasks: `listed` (or `defaults` if none listed) in order, then
+    previous seed + 1; reduced mod 2**32."""
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    seeds = [int(s) for s in (list(listed) or list(defaults))][:count]
+    while len(seeds) < count:
+        seeds.append(seeds[-1] + 1)
+    return [s % 2**32 for s in seeds]
+
+
+def make_tasks(kind, count, n_features, n_train, n_valid, param_seeds=(), data_seeds=(),
+               x=None, y=None, class_pairs=None):
+    """`count` tasks of `kind` ("linear", "teacher" or "projected") with seeds per SPEC 8.
+
+    "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
+    are cycled over the tasks.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
+    seeds = zip(seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS),
+                seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS))
+    if kind != "projected":
+        make = scalar_linear_regression if kind == "linear" else scalar_2layer_nn_regression
+        return [make(n_features, n_train, n_valid, p, d) for p, d in seeds]
+    if x is None or y is None:
+        raise ValueError("projected tasks need labelled data x and y")
+    pairs = list(combinations(np.unique(y).tolist(), 2) if class_pairs is None else class_pairs)
+    if not pairs:
+        raise ValueError("projected tasks need at least one class pair")
+    return [projected_binary_classification(x, y, pairs[i % len(pairs)], n_features, n_train,
+                                            n_valid, p, d) for i, (p, d) in enumerate(seeds)]
+
+
+def _sizes(task):
+    return task.n_features, task.n_train, task.n_valid
+
+
+class TaskBatch:
+    """Tasks of equal (n_features, n_train, n_valid) stacked with the task axis innermost:
+    train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T), valid_y
+    (n_valid, T), classification (T,) bool; all C-contiguous."""
+
+    def __init__(self, tasks):
+        self.tasks = list(tasks)
+        if not self.tasks:
+            raise ValueError("a TaskBatch needs at least one task")
+        first = self.tasks[0]
+        for task in self.tasks[1:]:
+            if _sizes(task) != _sizes(first):
+                raise ValueError(
+                    f"task {task.name!r} has (n_features, n_train, n_valid) = {_sizes(task)} "
+                    f"but task {first.name!r} has {_sizes(first)}")
+        self.n_tasks = len(self.tasks)
+        self.n_features, self.n_train, self.n_valid = _sizes(first)
+        for field in ("train_x", "train_y", "valid_x", "valid_y"):
+            stacked = np.stack([getattr(t, field) for t in self.tasks], axis=-1)
+            setattr(self, field, np.ascontiguousarray(stacked))
+        self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)
+
+
+def group_tasks(tasks):
+    """[(indices, TaskBatch)] grouping `tasks` by (n_features, n_train, n_valid), in order of
+    first appearance; `indices` (list of int) are positions in `tasks`."""
+    groups = {}
+    for i, task in enumerate(tasks):
+        groups.setdefault(_sizes(task), []).append(i)
+    return [(idx, TaskBatch([tasks[i] for i in idx])) for idx in groups.values()]
