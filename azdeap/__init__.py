@@ -3,9 +3,9 @@
 Evolve whole learning algorithms (Setup, Predict, Learn over scalars, vectors and
 matrices) with DEAP's toolbox, a numba interpreter and the paper's operators.
 """
-from azdeap.algorithm import Algorithm, Memory, SearchSpace
+from azdeap.algorithm import Algorithm, FitnessMax, Individual, Memory, SearchSpace
 from azdeap.fitness import Evaluation, Evaluator, Learner, evaluate
 
 __version__ = "0.1.0"
-__all__ = ["Algorithm", "Memory", "SearchSpace", "Evaluation", "Evaluator", "Learner",
+__all__ = ["Algorithm", "FitnessMax", "Individual", "Memory", "SearchSpace", "Evaluation", "Evaluator", "Learner",
            "evaluate"]

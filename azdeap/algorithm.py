@@ -11,12 +11,15 @@ not use are zero, so equal programs have equal arrays.  It is the base of DEAP
 individual types::
 
     creator.create("Individual", azdeap.Algorithm, fitness=creator.FitnessMax)
+
+or use the ready-made ``Individual`` (an Algorithm with a maximized ``FitnessMax``).
 """
 import copy
 import hashlib
 from typing import NamedTuple
 
 import numpy as np
+from deap import base
 
 from azdeap import ops
 
@@ -132,14 +135,34 @@ class Algorithm:
 
     # -- copying ----------------------------------------------------------------
     def __deepcopy__(self, memo):
+        """A cheap deep copy (DEAP's ``toolbox.clone``): the arrays are copied, a
+        DEAP fitness is copied shallowly (its values are an immutable tuple)."""
         new = object.__new__(type(self))
-        state = self.__dict__.copy()
+        state = new.__dict__
+        state.update(self.__dict__)
+        state["code"] = self.code.copy()
+        state["data"] = self.data.copy()
         for name, value in state.items():
-            if name in ("code", "data"):
-                state[name] = value.copy()
-            elif name == "fitness":
-                state[name] = copy.copy(value)
-            elif name != "sizes":
+            if name == "fitness":
+                fitness = object.__new__(type(value))
+                fitness.__dict__.update(value.__dict__)
+                state[name] = fitness
+            elif name not in _SHARED_ON_COPY:
                 state[name] = copy.deepcopy(value, memo)
-        new.__dict__.update(state)
         return new
+
+
+_SHARED_ON_COPY = frozenset(("code", "data", "sizes"))  # copied above, or immutable
+
+
+class FitnessMax(base.Fitness):
+    """A single maximized fitness (DEAP), defined at module level so it pickles."""
+    weights = (1.0,)
+
+
+class Individual(Algorithm):
+    """A ready-made DEAP individual: an Algorithm with a ``FitnessMax``."""
+
+    def __init__(self, code=None, data=None, sizes=(0, 0, 0)):
+        super().__init__(code, data, sizes)
+        self.fitness = FitnessMax()

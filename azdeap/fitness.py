@@ -9,6 +9,7 @@ import numpy as np
 
 from azdeap import interpreter
 from azdeap.algorithm import Memory
+from azdeap.parallel import ProcessLocal
 from azdeap.tasks import group_tasks
 
 COMBINATIONS = ("mean", "median")
@@ -19,16 +20,18 @@ _NO_PREDICTIONS = np.zeros((0, 0))
 
 
 class Evaluation(tuple):
-    """``(fitness,)`` as DEAP expects, carrying ``train_steps``: the training
-    examples processed over all tasks (the budget unit of the original)."""
+    """``(fitness,)`` as DEAP expects, carrying ``train_steps`` (the training
+    examples processed over all tasks: the original's budget unit) and ``cached``
+    (True when a functional cache answered)."""
 
-    def __new__(cls, fitness, train_steps=0):
+    def __new__(cls, fitness, train_steps=0, cached=False):
         result = tuple.__new__(cls, (fitness,))
         result.train_steps = train_steps
+        result.cached = cached
         return result
 
     def __reduce__(self):
-        return Evaluation, (self[0], self.train_steps)
+        return Evaluation, (self[0], self.train_steps, self.cached)
 
 
 class _Scratch:
@@ -62,7 +65,7 @@ def _raise_on_bad_status(status, algorithms, memory):
                          % (which, _STATUS_TEXT[int(status[bad[0]])], *memory))
 
 
-class Evaluator:
+class Evaluator(ProcessLocal):
     """Evaluates algorithms on a fixed list of tasks.
 
     tasks: a list of ``azdeap.tasks.Task``; memory: a ``Memory``;
@@ -84,6 +87,7 @@ class Evaluator:
         self.rng_state = np.array([seed], np.uint64)
         self.groups = group_tasks(self.tasks)
         self._scratch = None
+        self._new_key()
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -96,13 +100,17 @@ class Evaluator:
                              for _, batch in self.groups]
         return self._scratch[group]
 
-    def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False):
+    def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
+                       rng_reseed=-1):
         """Run algorithms on every task.
 
         Returns (fitness (B, n_tasks), train_steps (B,), hashes (B, n_tasks) or None).
         n_train / n_valid limit the run to a prefix of the examples of every task;
-        fingerprint hashes the per-example errors (for a functional cache).
+        fingerprint hashes the per-example errors (for a functional cache);
+        with rng_reseed >= 0 the random ops restart from that seed for each algorithm
+        (a fingerprint must not depend on what ran before).
         """
+        rng_state = self.rng_state if rng_reseed < 0 else np.zeros(1, np.uint64)
         code, data, offsets, sizes = _stack(algorithms)
         n_algorithms = len(algorithms)
         fitness = np.empty((n_algorithms, len(self.tasks)))
@@ -119,8 +127,9 @@ class Evaluator:
                 batch.valid_y, batch.classification,
                 batch.n_train if n_train is None else min(n_train, batch.n_train),
                 batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
-                self.max_abs_error, scratch.S, scratch.V, scratch.M, True, self.rng_state,
-                fingerprint, group_fitness, group_steps, group_hashes, status, _NO_PREDICTIONS)
+                self.max_abs_error, scratch.S, scratch.V, scratch.M, True, rng_state,
+                rng_reseed, fingerprint, group_fitness, group_steps, group_hashes, status,
+                _NO_PREDICTIONS)
             _raise_on_bad_status(status, algorithms, self.memory)
             if len(self.groups) == 1:
                 return group_fitness, group_steps, (group_hashes if fingerprint else None)
@@ -206,7 +215,7 @@ class Learner:
             empty_x if training else x, empty_y if training else labels,
             np.array([self.kind == "classification"]), n if training else 0,
             0 if training else n, np.inf, self._S, self._V, self._M, training,
-            self.rng_state, False, np.empty((1, 1)), np.empty(1, np.int64),
+            self.rng_state, -1, False, np.empty((1, 1)), np.empty(1, np.int64),
             np.empty((1, 1), np.uint64), status, predictions)
         _raise_on_bad_status(status, [self.algorithm], self.memory)
         return predictions[:, 0]

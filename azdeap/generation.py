@@ -21,7 +21,7 @@ from azdeap.algorithm import CODE_COLUMNS, DATA_COLUMNS, Algorithm
 
 _random = random.random  # the global Random instance: random.seed() reseeds it
 ZERO_DATA = (0.0, 0.0, 0.0)
-TABLE_LIMIT = 1024
+TABLE_LIMIT = 1024  # ops with at most this many address combinations draw from a table
 _OUT_LOW = {ops.SCALAR: 1, ops.VECTOR: 1, ops.MATRIX: 0}  # s0 (label), v0 (features) read-only
 
 
@@ -77,7 +77,7 @@ def _maker(op, memory):
         if draw_data:
             return lambda: (rows[int(r() * n)], draw_data())
         return lambda: (rows[int(r() * n)], ZERO_DATA)
-    (_, n1), (_, n2), (low, n_out) = ranges[1:]
+    (_, n1), (_, n2), (low, n_out) = ranges[1:]  # large memories; in2 = int(r() * 0) = 0 if unused
     return lambda: ((op, int(r() * n1), int(r() * n2), low + int(r() * n_out)), ZERO_DATA)
 
 
@@ -103,13 +103,15 @@ def random_instruction(op_codes, memory):
 def fill_random(code, data, options):
     """Overwrite every row of the views code/data with instructions from the makers options
     (NO_OPs if options is empty)."""
+    data[:] = 0.0
     if not options:
         code[:] = 0
-        data[:] = 0.0
-    else:
-        n = len(options)
-        for i in range(len(code)):  # row by row: faster than a list for short components
-            code[i], data[i] = options[int(_random() * n)]()
+        return
+    n = len(options)
+    for i in range(len(code)):  # row by row: faster than a list for short components
+        code[i], values = options[int(_random() * n)]()
+        if values is not ZERO_DATA:  # only data ops: other rows stay zero
+            data[i] = values
 
 
 def random_component(op_codes, size, memory):

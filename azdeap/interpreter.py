@@ -79,7 +79,7 @@ def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
 @njit(cache=True, error_model="numpy", nogil=True)
 def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
               classification, n_train, n_valid, max_abs_error, S, V, M, fresh_memory,
-              rng_state, fingerprint, fitness, train_steps, hashes, status, predictions):
+              rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status, predictions):
     """Run B algorithms on T tasks side by side.
 
     code, data: the instructions of all algorithms stacked; algorithm b starts at
@@ -89,6 +89,8 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
     S, V, M: the memory (n_scalars*T, n_vectors*F*T, n_matrices*F*F*T cells).
     With fresh_memory each algorithm starts from zeroed memory and runs Setup;
     without it the memory is kept as it is and Setup is skipped (a Learner).
+    rng_state: the random ops' generator state (uint64[1]), advanced in place; with
+    rng_reseed >= 0 it is reset to rng_reseed before each algorithm.
     Outputs: fitness (B, T), train_steps (B,), status (B,); with fingerprint,
     hashes (B, T) of the per-example absolute errors; predictions (n_valid, T)
     gets the validation predictions of the last algorithm when it has n_valid rows.
@@ -129,6 +131,8 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
         if status[b] != OK:
             fitness[b, :] = 0.0
             continue
+        if rng_reseed >= 0:
+            rng_state[0] = U(rng_reseed)
         if fresh_memory:
             S[:] = 0.0
             V[:] = 0.0

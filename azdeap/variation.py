@@ -1,7 +1,8 @@
 """Mutation operators of AutoML-Zero (SPEC section 4; paper variant section 12), DEAP style.
 
 Each ``mut_*(individual, space)`` modifies the individual in place (clone it first),
-invalidates its DEAP fitness if it has one and returns ``(individual,)``.  The
+invalidates its DEAP fitness if it has one (even when the draw changed nothing: the
+original re-evaluates every mutated child) and returns ``(individual,)``.  The
 component is drawn uniformly among ``space.mutable_components()``; a component with
 an empty op list is never touched.  :func:`mutate` is the original's combined operator::
 
@@ -242,9 +243,8 @@ def _operators(mutations, constant_rule):
     _rule(constant_rule)
     unknown = [name for name in mutations if name not in MUTATIONS]
     if unknown or not mutations:
-        raise ValueError("unknown mutation(s) %s (valid: %s)"
-                         % (", ".join(map(repr, unknown)) or "(none given)",
-                            ", ".join(MUTATIONS)))
+        raise ValueError("unknown mutation(s) %s (valid: %s)" % (
+            ", ".join(map(repr, unknown)) if unknown else "(empty list)", ", ".join(MUTATIONS)))
     weights = {"remove": 2} if "insert" in mutations and "remove" in mutations else {}
     return tuple(partial(mut_alter_param, constant_rule=constant_rule)
                  if name == "alter_param" else MUTATIONS[name]

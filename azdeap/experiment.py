@@ -1,0 +1,163 @@
+"""Experiments as the original runs them (SPEC section 5).
+
+One experiment evolves a population on the search tasks (T_search), takes the
+best individual of the final population as the candidate and evaluates it on
+the selection tasks (T_select).  Experiments repeat until a candidate's T_select
+fitness exceeds ``sufficient_fitness`` or ``max`` experiments ran; the best
+candidate is then evaluated on the unseen final tasks.
+"""
+import random
+import time
+from functools import partial
+from typing import List, NamedTuple, Optional
+
+import numpy as np
+from deap import base, tools
+
+from azdeap import generation, selection, variation
+from azdeap.algorithm import Individual
+from azdeap.algorithms import eaRegularized
+from azdeap.fec import FEC
+from azdeap.fitness import Evaluator
+from azdeap.tasks import make_tasks
+
+SEED_RANGE = 2 ** 31
+
+
+class ExperimentError(ValueError):
+    """A user error found while setting up an experiment (e.g. a missing dataset)."""
+
+
+class Result(NamedTuple):
+    best: Individual             # the best candidate on T_select
+    select_fitness: float
+    final_fitness: float
+    experiments: int
+    individuals: int
+    seconds: float
+    logbooks: List[tools.Logbook]
+
+
+def load_dataset(path):
+    """(x, y) from an .npz file holding arrays ``x`` (N, D) and ``y`` (N,)."""
+    try:
+        with np.load(path) as archive:
+            x, y = archive["x"], archive["y"]
+    except FileNotFoundError:
+        raise ExperimentError("dataset %s: no such file" % path) from None
+    except KeyError as missing:
+        raise ExperimentError("dataset %s: no array %s (need x and y)" % (path, missing)) from None
+    except (OSError, ValueError) as error:
+        raise ExperimentError("dataset %s: not a readable .npz file (%s)" % (path, error)) from None
+    if len(x) != len(y):
+        raise ExperimentError("dataset %s: x has %d rows but y has %d" % (path, len(x), len(y)))
+    return x, y
+
+
+def build_tasks(specs, randomize_seeds=False):
+    """The tasks of a list of config task specs; new random seeds if asked."""
+    tasks = []
+    for spec in specs:
+        param_seeds, data_seeds = spec.param_seeds, spec.data_seeds
+        if randomize_seeds:
+            param_seeds = (random.randrange(SEED_RANGE),)
+            data_seeds = (random.randrange(SEED_RANGE),)
+        x = y = None
+        if spec.kind == "projected":
+            x, y = load_dataset(spec.dataset)
+        try:
+            tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
+                                param_seeds, data_seeds, x, y, spec.class_pairs)
+        except ValueError as error:
+            raise ExperimentError("tasks (%s): %s" % (spec.kind, error)) from None
+    return tasks
+
+
+def initial_individual(config):
+    """A function making one initial individual, as ``evolution.init`` says."""
+    space = config.search_space()
+    init = config.evolution.init
+    if init == "random":
+        return partial(generation.random_algorithm, space, cls=Individual)
+    if init == "noop":
+        return partial(generation.noop_algorithm, space, cls=Individual)
+    return partial(Individual.from_text, init)
+
+
+def make_evaluator(config, tasks, combination=None):
+    return Evaluator(tasks, config.memory, combination or config.fitness.combination,
+                     config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE))
+
+
+def build_toolbox(config, search_tasks, map_function=map):
+    """A DEAP toolbox for regularized evolution as the config says."""
+    evo = config.evolution
+    toolbox = base.Toolbox()
+    toolbox.register("individual", initial_individual(config))
+    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+    evaluate = make_evaluator(config, search_tasks)
+    if config.fitness.fec is not None:
+        fec = config.fitness.fec
+        evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every)
+    toolbox.register("evaluate", evaluate)
+    toolbox.register("evaluate_batch", evaluate.evaluate_batch)
+    toolbox.register("mutate", variation.mutate, space=config.search_space(),
+                     mutations=evo.mutations, mutate_prob=evo.mutate_prob,
+                     constant_rule=evo.constant_rule)
+    toolbox.register("select", selection.selAgingTournament, tournsize=evo.tournament)
+    toolbox.register("replace", selection.replaceOldest)
+    toolbox.register("map", map_function)
+    return toolbox
+
+
+def population_stats():
+    """Mean, standard deviation and best fitness of a population."""
+    stats = tools.Statistics(lambda ind: ind.fitness.values[0])
+    stats.register("mean", np.mean)
+    stats.register("stdev", np.std)
+    stats.register("best", np.max)
+    return stats
+
+
+def run_experiments(config, map_function=map, chunks=1, verbose=True, log=print):
+    """Run experiments until a candidate is sufficient; returns a ``Result``."""
+    seed = config.seed if config.seed is not None else time.time_ns() % SEED_RANGE
+    random.seed(seed)
+    log("azdeap: seed %d" % seed)
+    start = time.perf_counter()
+    best: Optional[Individual] = None
+    best_select = -np.inf
+    individuals = 0
+    logbooks = []
+    experiment = 0
+    while config.experiments.max == 0 or experiment < config.experiments.max:
+        experiment += 1
+        randomize = config.tasks.randomize_seeds
+        toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize),
+                                map_function)
+        population = toolbox.population(config.evolution.population)
+        budget = config.budget
+        population, logbook = eaRegularized(
+            population, toolbox, batch=config.evolution.batch, chunks=chunks,
+            max_individuals=budget.max_individuals, max_train_steps=budget.max_train_steps,
+            max_seconds=budget.max_seconds, stats=population_stats(), verbose=verbose,
+            progress_every=config.progress_every)
+        logbooks.append(logbook)
+        individuals += logbook[-1]["individuals"]
+        candidate = max(population, key=lambda ind: ind.fitness.values[0])
+        select_evaluator = make_evaluator(
+            config, build_tasks(config.tasks.select, randomize), "mean")
+        select_fitness = select_evaluator(candidate)[0]
+        if select_fitness >= best_select:
+            best, best_select = candidate, select_fitness
+        log("experiment %d: search fitness %.6f, select fitness %.6f, best select %.6f"
+            % (experiment, candidate.fitness.values[0], select_fitness, best_select))
+        if best_select > config.experiments.sufficient_fitness:
+            break
+    final_fitness = make_evaluator(config, build_tasks(config.tasks.final), "mean")(best)[0]
+    seconds = time.perf_counter() - start
+    log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "
+        "%.1f s" % (sum(spec.count for spec in config.tasks.final), final_fitness,
+                    experiment, individuals, seconds))
+    log(str(best))
+    return Result(best, best_select, final_fitness, experiment, individuals, seconds, logbooks)

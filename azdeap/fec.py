@@ -1,0 +1,85 @@
+"""FEC, the functional equivalence cache (SPEC section 6), as a fitness wrapper.
+
+Before a full evaluation, every algorithm runs on a short prefix of each task
+(``train`` training and ``valid`` validation examples, random ops re-seeded to a
+constant) inside the kernel, which hashes the per-example errors bit-exactly.
+Algorithms with the same hashes on all tasks behave the same there and get the
+cached fitness; the others are evaluated in full and cached (LRU of
+``cache_size``; an entry is forgotten after ``forget_every`` uses, so that lucky
+fitnesses get re-measured)::
+
+    fec = FEC(Evaluator(tasks, memory))
+    toolbox.register("evaluate", fec)
+    toolbox.register("evaluate_batch", fec.evaluate_batch)
+
+The original caches per task; this cache keys on all tasks of an evaluation at
+once (the kernel evaluates them side by side, so a partial hit saves nothing).
+Each process keeps its own cache: under scoop, every worker caches what it saw.
+"""
+from collections import OrderedDict
+
+from azdeap.fitness import Evaluation
+from azdeap.parallel import ProcessLocal
+
+FINGERPRINT_SEED = 235732282
+
+
+class FEC(ProcessLocal):
+    """A functional equivalence cache around an ``Evaluator``."""
+
+    def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100):
+        if min(train, valid) < 0 or cache_size < 1 or forget_every < 1:
+            raise ValueError("FEC needs train, valid >= 0 and cache_size, forget_every >= 1")
+        self.evaluator = evaluator
+        self.train = train
+        self.valid = valid
+        self.cache_size = cache_size
+        self.forget_every = forget_every
+        self.cache = OrderedDict()   # fingerprint -> [fitness, uses, full train steps]
+        self.hits = self.misses = self.saved_train_steps = 0
+        self._new_key()
+
+    def evaluate_batch(self, algorithms):
+        """A list of ``Evaluation`` tuples: cached ones where the fingerprint hits."""
+        if not algorithms:
+            return []
+        _, probe_steps, hashes = self.evaluator.task_fitnesses(
+            algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
+        probe_steps = probe_steps.tolist()
+        results = [None] * len(algorithms)
+        missed = []
+        for b in range(len(algorithms)):
+            key = hashes[b].tobytes()
+            entry = self.cache.get(key)
+            if entry is None:
+                missed.append((b, key))
+                continue
+            entry[1] += 1
+            if entry[1] >= self.forget_every:
+                del self.cache[key]
+            else:
+                self.cache.move_to_end(key)
+            self.hits += 1
+            self.saved_train_steps += entry[2]
+            results[b] = Evaluation(entry[0], probe_steps[b], cached=True)
+        if missed:
+            task_fitness, steps, _ = self.evaluator.task_fitnesses(
+                [algorithms[b] for b, _ in missed])
+            fitness = self.evaluator.combine(task_fitness).tolist()
+            for (b, key), fit, full_steps in zip(missed, fitness, steps.tolist()):
+                self.cache[key] = [fit, 1, full_steps]
+                results[b] = Evaluation(fit, probe_steps[b] + full_steps)
+            while len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
+            self.misses += len(missed)
+        return results
+
+    def __call__(self, algorithm):
+        return self.evaluate_batch([algorithm])[0]
+
+    def stats(self):
+        """Hits, misses, hit rate and training steps saved, in this process."""
+        total = self.hits + self.misses
+        return {"hits": self.hits, "misses": self.misses,
+                "hit_rate": self.hits / total if total else 0.0,
+                "saved_train_steps": self.saved_train_steps}

@@ -1,0 +1,170 @@
+"""Random instructions and algorithms: SPEC sections 1 (addresses), 2 (data) and 5 (init)."""
+import collections
+import random
+
+import numpy as np
+import pytest
+from deap import base, creator, tools
+
+from azdeap import generation, ops
+from azdeap.algorithm import Algorithm, Memory, SearchSpace
+
+DEMO_OPS = tuple(ops.op_code(name) for name in (
+    "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
+    "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
+DEMO_SPACE = SearchSpace(Memory(4, 3, 1), (DEMO_OPS,) * 3, (10, 2, 8), (1, 1, 1), (20, 20, 20))
+MEMORY = Memory(5, 4, 3)
+ALL_OPS = tuple(range(1, ops.NUM_OPS))
+
+if not hasattr(creator, "FitnessMax"):
+    creator.create("FitnessMax", base.Fitness, weights=(1.0,))
+if not hasattr(creator, "TestInd"):
+    creator.create("TestInd", Algorithm, fitness=creator.FitnessMax)
+
+
+def check_row(code_row, data_row, memory):
+    """Assert one instruction is in the ranges of SPEC section 1 and canonical."""
+    op, in1, in2, out = (int(x) for x in code_row)
+    spec = ops.OPS[op]
+    inputs = (in1, in2)
+    for j in range(2):
+        if j < len(spec.inputs):
+            assert 0 <= inputs[j] < memory[spec.inputs[j]], (spec.name, code_row)
+        else:
+            assert inputs[j] == 0, (spec.name, code_row)
+    if spec.output == ops.NO_KIND:
+        assert out == 0
+    else:
+        low = 0 if spec.output == ops.MATRIX else 1
+        assert low <= out < memory[spec.output], (spec.name, code_row)
+    assert all(d == 0.0 for d in data_row[ops.N_DATA[op]:]), (spec.name, data_row)
+
+
+def draws(op, n=3000, memory=MEMORY):
+    rows = [generation.random_instruction((op,), memory) for _ in range(n)]
+    return np.array([c for c, _ in rows]), np.array([d for _, d in rows])
+
+
+def test_addresses_in_spec_ranges_and_cover_them():
+    random.seed(1)
+    for op in ALL_OPS:
+        spec = ops.OPS[op]
+        code, data = draws(op, 800)
+        for code_row, data_row in zip(code, data):
+            check_row(code_row, data_row, MEMORY)
+        for column, kind in enumerate(spec.inputs, 1):  # inputs: all of [0, MAX), s0/v0 too
+            assert set(code[:, column]) == set(range(MEMORY[kind])), spec.name
+        low = 0 if spec.output == ops.MATRIX else 1  # outputs: never s0 / v0
+        assert set(code[:, 3]) == set(range(low, MEMORY[spec.output])), spec.name
+        assert (code[:, 0] == op).all()
+
+
+def test_op_is_uniform_over_the_list():
+    random.seed(2)
+    counts = collections.Counter(generation.random_instruction(DEMO_OPS, Memory())[0][0]
+                                 for _ in range(6000))
+    assert set(counts) == set(DEMO_OPS)
+    for op in DEMO_OPS:
+        assert abs(counts[op] / 6000 - 1 / 6) < 0.025
+
+
+@pytest.mark.parametrize("name, low, high", [
+    ("SCALAR_CONST_SET", [-1, 0, 0], [1, 0, 0]),
+    ("VECTOR_CONST_SET", [0, -1, 0], [1, 1, 0]),
+    ("MATRIX_CONST_SET", [0, 0, -1], [1, 1, 1]),
+    ("SCALAR_GAUSSIAN_SET", [-1, 0, 0], [1, 1, 0]),
+    ("MATRIX_GAUSSIAN_SET", [-1, 0, 0], [1, 1, 0]),
+    ("VECTOR_UNIFORM_SET", [-1, -1, 0], [1, 1, 0]),
+])
+def test_data_ranges(name, low, high):
+    random.seed(3)
+    _, data = draws(ops.op_code(name), 4000)
+    low, high = np.array(low, float), np.array(high, float)
+    used = low != high
+    assert (data[:, used] >= low[used]).all() and (data[:, used] < high[used]).all()
+    assert (data[:, ~used] == 0.0).all()
+    # the draws spread over the whole interval, uniformly (mean at the centre)
+    assert np.allclose(data[:, used].min(axis=0), low[used], atol=0.01)
+    assert np.allclose(data[:, used].max(axis=0), high[used], atol=0.01)
+    assert np.allclose(data[:, used].mean(axis=0), (low + high)[used] / 2, atol=0.04)
+    if name == "SCALAR_CONST_SET":
+        assert (data[:, 0] != -1.0).all()  # open interval
+
+
+def test_uniform_set_bounds_are_not_sorted_at_creation():
+    random.seed(4)
+    _, data = draws(ops.op_code("SCALAR_UNIFORM_SET"), 2000)
+    unsorted = np.mean(data[:, 0] > data[:, 1])
+    assert 0.4 < unsorted < 0.6
+
+
+def test_ops_without_addresses_in_memory_are_rejected_up_front():
+    no_matrix = Memory(4, 3, 0)
+    for name in ("MATRIX_SUM", "VECTOR_OUTER_PRODUCT", "MATRIX_NORM", "MATRIX_CONST_SET"):
+        with pytest.raises(ValueError, match=name):
+            generation.random_instruction((ops.op_code(name),), no_matrix)
+    with pytest.raises(ValueError, match="SCALAR_SUM"):  # s0 is never an output
+        generation.random_instruction((ops.op_code("SCALAR_SUM"),), Memory(1, 3, 1))
+    space = DEMO_SPACE._replace(ops=(DEMO_OPS, (ops.op_code("MATRIX_MEAN"),), ()),
+                                memory=no_matrix)
+    for function in (generation.check_space, generation.random_algorithm):
+        with pytest.raises(ValueError, match="MATRIX_MEAN"):
+            function(space)
+    generation.check_space(DEMO_SPACE._replace(memory=no_matrix))  # demo ops need no matrix
+
+
+def test_random_component():
+    random.seed(5)
+    code, data = generation.random_component(DEMO_OPS, 7, Memory())
+    assert code.shape == (7, 4) and code.dtype == np.int32
+    assert data.shape == (7, 3) and data.dtype == np.float64
+    assert set(code[:, 0]) <= set(DEMO_OPS)
+    for code_row, data_row in zip(code, data):
+        check_row(code_row, data_row, Memory())
+    code, data = generation.random_component((), 3, Memory())
+    assert not code.any() and not data.any() and code.shape == (3, 4)
+    code, data = generation.random_component(DEMO_OPS, 0, Memory())
+    assert code.shape == (0, 4) and data.shape == (0, 3)
+
+
+def test_random_algorithm_fills_each_component_from_its_list():
+    random.seed(6)
+    setup_ops = (ops.op_code("SCALAR_CONST_SET"),)
+    learn_ops = (ops.op_code("VECTOR_SUM"), ops.op_code("MATRIX_GAUSSIAN_SET"))
+    space = SearchSpace(Memory(4, 3, 1), (setup_ops, (), learn_ops), (3, 2, 40),
+                        (0, 0, 0), (9, 9, 99))
+    algorithm = generation.random_algorithm(space, cls=creator.TestInd)
+    assert type(algorithm) is creator.TestInd and not algorithm.fitness.valid
+    assert algorithm.sizes == (3, 2, 40)
+    (setup, _), (predict, predict_data), (learn, _) = (algorithm.component(c) for c in range(3))
+    assert set(setup[:, 0]) == set(setup_ops)
+    assert not predict.any() and not predict_data.any()  # frozen: NO_OPs
+    assert set(learn[:, 0]) == set(learn_ops)
+    for code_row, data_row in zip(algorithm.code, algorithm.data):
+        check_row(code_row, data_row, space.memory)
+
+
+def test_random_algorithm_is_reproducible_and_varied():
+    random.seed(7)
+    first = generation.random_algorithm(DEMO_SPACE)
+    second = generation.random_algorithm(DEMO_SPACE)
+    random.seed(7)
+    assert generation.random_algorithm(DEMO_SPACE) == first
+    assert first != second
+
+
+def test_noop_algorithm():
+    algorithm = generation.noop_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    assert isinstance(algorithm, creator.TestInd) and algorithm.sizes == (10, 2, 8)
+    assert not algorithm.code.any() and not algorithm.data.any()
+
+
+def test_deap_toolbox_init():
+    random.seed(8)
+    toolbox = base.Toolbox()
+    toolbox.register("individual", generation.random_algorithm, DEMO_SPACE,
+                     cls=creator.TestInd)
+    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+    population = toolbox.population(n=5)
+    assert len(population) == 5 and all(type(i) is creator.TestInd for i in population)
+    assert len({i.program_hash() for i in population}) == 5

@@ -1,0 +1,666 @@
+"""The numba kernel ``interpreter.run_batch`` against plain numpy, op by op.
+
+Each op runs as the only Predict instruction of an algorithm on random,
+preloaded memory (``fresh_memory=False``, no training, one validation example),
+so the kernel loads the example into v0, sets s0 = 0, runs the instruction once
+and leaves the memory for us to compare with a per-task numpy reference.
+"""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from azdeap import interpreter
+
+N_SCALARS, N_VECTORS, N_MATRICES = 5, 4, 3
+T = 3
+RANDOM_OPS = tuple(range(59, 65))
+DETERMINISTIC_OPS = tuple(range(1, 59))
+# (in1, in2, out): distinct; reading s0/v0; out == in1; out == in2; all equal; in1 == in2.
+ADDRESS_SETS = ((1, 2, 0), (0, 1, 2), (2, 1, 2), (1, 2, 2), (1, 1, 1), (2, 2, 1))
+
+
+# -- running the kernel --------------------------------------------------------------
+
+def random_memory(rng, F, t=T, scale=2.0):
+    """s (n_s, T), v (n_v, F, T), m (n_m, F, F, T), valid_x (1, F, T): uniform(-scale, scale)."""
+    s = rng.uniform(-scale, scale, (N_SCALARS, t))
+    v = rng.uniform(-scale, scale, (N_VECTORS, F, t))
+    m = rng.uniform(-scale, scale, (N_MATRICES, F, F, t))
+    valid_x = rng.uniform(-scale, scale, (1, F, t))
+    return s, v, m, valid_x
+
+
+def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
+           classification=None, n_train=None, n_valid=None, max_abs_error=100.0,
+           fresh_memory=True, rng_state=None, rng_reseed=-1, fingerprint=False,
+           predictions=None):
+    """Call ``interpreter.run_batch`` (by keyword) for the algorithms of ``sizes`` stacked
+    in code/data; returns the outputs fitness, steps, hashes, status."""
+    sizes = np.array(sizes, np.int64).reshape(-1, 3)
+    n_algorithms, n_tasks = len(sizes), train_y.shape[1]
+    offsets = np.zeros(n_algorithms, np.int64)
+    np.cumsum(sizes.sum(axis=1)[:-1], out=offsets[1:])
+    out = SimpleNamespace(fitness=np.full((n_algorithms, n_tasks), -1.0),
+                          steps=np.full(n_algorithms, -1, np.int64),
+                          hashes=np.zeros((n_algorithms, n_tasks), np.uint64),
+                          status=np.full(n_algorithms, -1, np.int64))
+    interpreter.run_batch(
+        code=np.ascontiguousarray(code, np.int32), data=np.ascontiguousarray(data, np.float64),
+        offsets=offsets, sizes=sizes, train_x=train_x, train_y=train_y, valid_x=valid_x,
+        valid_y=valid_y,
+        classification=(np.zeros(n_tasks, np.bool_) if classification is None
+                        else np.asarray(classification, np.bool_)),
+        n_train=len(train_y) if n_train is None else n_train,
+        n_valid=len(valid_y) if n_valid is None else n_valid,
+        max_abs_error=float(max_abs_error), S=S, V=V, M=M, fresh_memory=fresh_memory,
+        rng_state=np.array([0], np.uint64) if rng_state is None else rng_state,
+        rng_reseed=rng_reseed, fingerprint=fingerprint, fitness=out.fitness,
+        train_steps=out.steps, hashes=out.hashes, status=out.status,
+        predictions=np.zeros((0, 0)) if predictions is None else predictions)
+    return out
+
+
+def instruction(op, in1=0, in2=0, out=0, d=(0.0, 0.0, 0.0)):
+    return [op, in1, in2, out], list(d)
+
+
+def run_program(instructions, s, v, m, valid_x, sizes=None, rng_state=None,
+                valid_y=None, classification=None):
+    """Run one algorithm (default: all instructions in Predict) with n_train=0, n_valid=1
+    on a copy of the memory; returns (s, v, m after, status, fitness (T,))."""
+    n_tasks = s.shape[1]
+    F = v.shape[1]
+    code = np.array([c for c, _ in instructions], np.int32).reshape(-1, 4)
+    data = np.array([d for _, d in instructions], np.float64).reshape(-1, 3)
+    sizes = (0, len(instructions), 0) if sizes is None else sizes
+    S, V, M = s.copy().ravel(), v.copy().ravel(), m.copy().ravel()
+    out = kernel(code, data, sizes, np.zeros((0, F, n_tasks)), np.zeros((0, n_tasks)),
+                 np.ascontiguousarray(valid_x),
+                 np.zeros((1, n_tasks)) if valid_y is None else valid_y, S, V, M,
+                 classification=classification, n_train=0, n_valid=1, max_abs_error=np.inf,
+                 fresh_memory=False,
+                 rng_state=np.array([7], np.uint64) if rng_state is None else rng_state)
+    return (S.reshape(s.shape), V.reshape(v.shape), M.reshape(m.shape),
+            int(out.status[0]), out.fitness[0])
+
+
+# -- the numpy reference -------------------------------------------------------------
+
+def _std(x, axis=None):
+    mean = x.mean(axis=axis)
+    return np.sqrt((x * x).mean(axis=axis) - mean * mean)
+
+
+def _min(a, b):  # std::min(a, b) = b < a ? b : a
+    return np.where(b < a, b, a)
+
+
+def _max(a, b):  # std::max(a, b) = a < b ? b : a
+    return np.where(a < b, b, a)
+
+
+def reference_task(op, a, b, o, d, s, v, m):
+    """Apply one instruction to the memory of one task (s (n_s,), v (n_v, F), m (n_m, F, F))."""
+    F = v.shape[1]
+    S = lambda x: np.float64(x)  # noqa: E731
+    scalar_unary = {5: np.abs, 7: np.sin, 8: np.cos, 9: np.tan, 10: np.arcsin,
+                    11: np.arccos, 12: np.arctan, 13: np.exp, 14: np.log,
+                    6: lambda x: S(1.0) / x, 15: lambda x: S(1.0 if x >= 0.0 else 0.0)}
+    binary = {1: np.add, 2: np.subtract, 3: np.multiply, 4: np.divide,
+              23: np.add, 24: np.subtract, 25: np.multiply, 26: np.divide,
+              39: np.add, 40: np.subtract, 41: np.multiply, 42: np.divide,
+              44: _min, 45: _min, 46: _min, 47: _max, 48: _max, 49: _max}
+    with np.errstate(all="ignore"):
+        if op == 0:
+            return
+        if op in scalar_unary:
+            s[o] = scalar_unary[op](s[a])
+        elif op in (1, 2, 3, 4, 44, 47):
+            s[o] = binary[op](s[a], s[b])
+        elif op in (23, 24, 25, 26, 45, 48):
+            v[o] = binary[op](v[a], v[b])
+        elif op in (39, 40, 41, 42, 46, 49):
+            m[o] = binary[op](m[a], m[b])
+        elif op == 16:
+            v[o] = (v[a] > 0.0).astype(float)
+        elif op == 17:
+            m[o] = (m[a] > 0.0).astype(float)
+        elif op == 18:
+            v[o] = s[a] * v[b]
+        elif op == 19:
+            v[o] = np.full(F, s[a])
+        elif op == 20:
+            v[o] = 1.0 / v[a]
+        elif op == 21:
+            s[o] = np.sqrt(np.sum(v[a] ** 2))
+        elif op == 22:
+            v[o] = np.abs(v[a])
+        elif op == 27:
+            s[o] = np.dot(v[a], v[b])
+        elif op == 28:
+            m[o] = np.outer(v[a], v[b])
+        elif op == 29:
+            m[o] = s[a] * m[b]
+        elif op == 30:
+            m[o] = 1.0 / m[a]
+        elif op == 31:
+            v[o] = m[a] @ v[b]
+        elif op == 32:
+            m[o] = np.array([[v[a][i] for _ in range(F)] for i in range(F)])
+        elif op == 33:
+            m[o] = np.array([[v[a][j] for j in range(F)] for _ in range(F)])
+        elif op == 34:
+            s[o] = np.sqrt(np.sum(m[a] ** 2))
+        elif op == 35:
+            v[o] = np.array([np.sqrt(np.sum(m[a][:, j] ** 2)) for j in range(F)])
+        elif op == 36:
+            v[o] = np.array([np.sqrt(np.sum(m[a][i, :] ** 2)) for i in range(F)])
+        elif op == 37:
+            m[o] = m[a].T.copy()
+        elif op == 38:
+            m[o] = np.abs(m[a])
+        elif op == 43:
+            m[o] = m[a] @ m[b]
+        elif op == 50:
+            s[o] = v[a].mean()
+        elif op == 51:
+            s[o] = m[a].mean()
+        elif op == 52:
+            v[o] = m[a].mean(axis=1)
+        elif op == 53:
+            v[o] = _std(m[a], axis=1)
+        elif op == 54:
+            s[o] = _std(v[a])
+        elif op == 55:
+            s[o] = _std(m[a])
+        elif op == 56:
+            s[o] = d[0]
+        elif op == 57:
+            v[o][int(F * d[0])] = d[1]
+        elif op == 58:
+            m[o][int(F * d[0]), int(F * d[1])] = d[2]
+        else:
+            raise AssertionError("no reference for op %d" % op)
+
+
+def reference(instructions, s, v, m, valid_x):
+    """Expected memory after running the instructions as Predict on one validation example."""
+    s, v, m = s.copy(), v.copy(), m.copy()
+    s[0] = 0.0
+    v[0] = valid_x[0]
+    for t in range(s.shape[1]):
+        st, vt, mt = s[:, t].copy(), v[:, :, t].copy(), m[:, :, :, t].copy()
+        for (op, a, b, o), d in instructions:
+            reference_task(op, a, b, o, d, st, vt, mt)
+        s[:, t], v[:, :, t], m[:, :, :, t] = st, vt, mt
+    return s, v, m
+
+
+def assert_memory_equal(got, expected):
+    for name, g, e in zip("svm", got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-12, equal_nan=True,
+                                   err_msg="%s memory differs" % name)
+
+
+def check(instructions, s, v, m, valid_x):
+    """Run the program and compare all memory with the reference; returns memory after."""
+    if not isinstance(instructions, list):
+        instructions = [instructions]
+    *got, status, _ = run_program(instructions, s, v, m, valid_x)
+    assert status == interpreter.OK
+    assert_memory_equal(got, reference(instructions, s, v, m, valid_x))
+    return got
+
+
+def random_data(rng, op):
+    if op == 56:
+        return (rng.normal(), 0.0, 0.0)
+    if op == 57:
+        return (rng.uniform(0, 1), rng.normal(), 0.0)
+    if op == 58:
+        return (rng.uniform(0, 1), rng.uniform(0, 1), rng.normal())
+    return (0.0, 0.0, 0.0)
+
+
+# -- every op ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("F", [1, 4, 5])
+@pytest.mark.parametrize("op", DETERMINISTIC_OPS)
+def test_op_matches_numpy(op, F):
+    rng = np.random.default_rng(1000 * op + F)
+    for in1, in2, out in ADDRESS_SETS:
+        s, v, m, valid_x = random_memory(rng, F)
+        check(instruction(op, in1, in2, out, random_data(rng, op)), s, v, m, valid_x)
+
+
+@pytest.mark.parametrize("F", [1, 4, 5])
+def test_no_op_changes_only_the_example_slots(F):
+    rng = np.random.default_rng(F)
+    s, v, m, valid_x = random_memory(rng, F)
+    s2, v2, m2 = check(instruction(0, 3, 2, 1, (0.5, 0.5, 0.5)), s, v, m, valid_x)
+    np.testing.assert_array_equal(s2[1:], s[1:])
+    np.testing.assert_array_equal(v2[1:], v[1:])
+    np.testing.assert_array_equal(m2, m)
+    np.testing.assert_array_equal(s2[0], 0.0)
+    np.testing.assert_array_equal(v2[0], valid_x[0])
+
+
+def test_reference_is_not_vacuous():
+    """The reference itself must tell ops apart (a broken helper could pass anything)."""
+    rng = np.random.default_rng(0)
+    s, v, m, valid_x = random_memory(rng, 4)
+    *got, _, _ = run_program([instruction(1, 1, 2, 3)], s, v, m, valid_x)
+    with pytest.raises(AssertionError):
+        assert_memory_equal(got, reference([instruction(2, 1, 2, 3)], s, v, m, valid_x))
+    np.testing.assert_allclose(got[0][3], s[1] + s[2])
+
+
+def test_sequence_of_ops_per_task():
+    """A longer program mixing kinds and tasks with different values."""
+    rng = np.random.default_rng(5)
+    program = [instruction(43, 1, 2, 0), instruction(31, 0, 0, 2), instruction(27, 2, 0, 3),
+               instruction(18, 3, 2, 1), instruction(28, 1, 2, 1), instruction(55, 1, 0, 4),
+               instruction(57, 0, 0, 3, (0.5, -2.0, 0.0)), instruction(53, 0, 0, 1)]
+    for F in (1, 4, 5):
+        s, v, m, valid_x = random_memory(rng, F, t=4)
+        check(program, s, v, m, valid_x)
+
+
+# -- aliasing ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("F", [1, 4, 5])
+def test_aliasing(F):
+    rng = np.random.default_rng(10 + F)
+    cases = [instruction(43, 1, 2, 1), instruction(43, 1, 2, 2), instruction(43, 1, 1, 1),
+             instruction(31, 1, 2, 2), instruction(31, 0, 3, 3), instruction(37, 2, 0, 2),
+             instruction(28, 2, 2, 0), instruction(28, 3, 3, 1), instruction(18, 2, 2, 2),
+             instruction(29, 2, 1, 1)]
+    for case in cases:
+        s, v, m, valid_x = random_memory(rng, F)
+        check(case, s, v, m, valid_x)
+
+
+def test_aliasing_values_explicitly():
+    s, v, m, valid_x = random_memory(np.random.default_rng(3), 3, t=2)
+    a, b, x = m[1].copy(), m[2].copy(), v[2].copy()
+    s2, v2, m2, _, _ = run_program([instruction(43, 1, 2, 1)], s, v, m, valid_x)
+    np.testing.assert_allclose(m2[1], np.einsum("ikt,kjt->ijt", a, b), rtol=1e-12)
+    s2, v2, m2, _, _ = run_program([instruction(31, 1, 2, 2)], s, v, m, valid_x)
+    np.testing.assert_allclose(v2[2], np.einsum("ijt,jt->it", a, x), rtol=1e-12)
+    s2, v2, m2, _, _ = run_program([instruction(37, 1, 0, 1)], s, v, m, valid_x)
+    np.testing.assert_array_equal(m2[1], a.transpose(1, 0, 2))
+    s2, v2, m2, _, _ = run_program([instruction(28, 2, 2, 0)], s, v, m, valid_x)
+    np.testing.assert_allclose(m2[0], np.einsum("it,jt->ijt", x, x), rtol=1e-12)
+
+
+# -- special values ------------------------------------------------------------------
+
+def test_heaviside_at_zero():
+    rng = np.random.default_rng(4)
+    s, v, m, valid_x = random_memory(rng, 4)
+    s[1] = [0.0, -0.0, -1e-300]
+    v[1][:, 0] = [0.0, -0.0, 1e-300, -1e-300]
+    m[1][:, :, 1] = 0.0
+    m[1][0, 0, 1] = 1e-300
+    s2, _, _ = check(instruction(15, 1, 0, 2), s, v, m, valid_x)
+    np.testing.assert_array_equal(s2[2], [1.0, 1.0, 0.0])
+    _, v2, _ = check(instruction(16, 1, 0, 2), s, v, m, valid_x)
+    np.testing.assert_array_equal(v2[2][:, 0], [0.0, 0.0, 1.0, 0.0])
+    _, _, m2 = check(instruction(17, 1, 0, 2), s, v, m, valid_x)
+    expected = np.zeros((4, 4))
+    expected[0, 0] = 1.0
+    np.testing.assert_array_equal(m2[2][:, :, 1], expected)
+
+
+def test_min_max_nan_order():
+    nan = np.nan
+    s, v, m, valid_x = random_memory(np.random.default_rng(6), 2)
+    s[1], s[2] = [1.0, nan, nan], [nan, 1.0, nan]
+    v[1][:, 0], v[2][:, 0] = [1.0, nan], [nan, 1.0]
+    m[1][0, :, 0], m[2][0, :, 0] = [1.0, nan], [nan, 1.0]
+    for scalar_op, vector_op, matrix_op in ((44, 45, 46), (47, 48, 49)):
+        s2, _, _ = check(instruction(scalar_op, 1, 2, 3), s, v, m, valid_x)
+        np.testing.assert_array_equal(s2[3], [1.0, nan, nan])  # op(a, NaN) = a
+        _, v2, _ = check(instruction(vector_op, 1, 2, 3), s, v, m, valid_x)
+        np.testing.assert_array_equal(v2[3][:, 0], [1.0, nan])
+        _, _, m2 = check(instruction(matrix_op, 1, 2, 0), s, v, m, valid_x)
+        np.testing.assert_array_equal(m2[0][0, :, 0], [1.0, nan])
+    s[1], s[2] = [1.0, 2.0, -0.0], [2.0, 1.0, 0.0]
+    assert check(instruction(44, 1, 2, 3), s, v, m, valid_x)[0][3].tolist() == [1.0, 1.0, -0.0]
+    assert check(instruction(47, 1, 2, 3), s, v, m, valid_x)[0][3].tolist() == [2.0, 2.0, -0.0]
+
+
+def test_ieee_results_without_exceptions():
+    s, v, m, valid_x = random_memory(np.random.default_rng(7), 2)
+    s[1], s[2] = [1.0, -1.0, 0.0], [0.0, 0.0, 0.0]
+    v[1][:, 0], v[2][:, 0] = [1.0, -1.0], [0.0, 0.0]
+    m[1][0, :, 0], m[2][0, :, 0] = [1.0, 0.0], [0.0, 0.0]
+    assert check(instruction(4, 1, 2, 3), s, v, m, valid_x)[0][3][:2].tolist() == [np.inf, -np.inf]
+    assert np.isnan(check(instruction(4, 1, 2, 3), s, v, m, valid_x)[0][3][2])
+    assert check(instruction(6, 2, 0, 3), s, v, m, valid_x)[0][3].tolist() == [np.inf] * 3
+    assert check(instruction(26, 1, 2, 3), s, v, m, valid_x)[1][3][:, 0].tolist() == [np.inf, -np.inf]
+    assert check(instruction(20, 2, 0, 3), s, v, m, valid_x)[1][3][:, 0].tolist() == [np.inf] * 2
+    m_div = check(instruction(42, 1, 2, 0), s, v, m, valid_x)[2][0][0, :, 0]
+    assert m_div[0] == np.inf and np.isnan(m_div[1])
+    assert check(instruction(30, 2, 0, 0), s, v, m, valid_x)[2][0][0, :, 0].tolist() == [np.inf] * 2
+    s[1] = [-1.0, 0.0, 2.0]
+    logs = check(instruction(14, 1, 0, 3), s, v, m, valid_x)[0][3]
+    assert np.isnan(logs[0]) and logs[1] == -np.inf and logs[2] == pytest.approx(np.log(2.0))
+    assert np.isnan(check(instruction(10, 1, 0, 3), s, v, m, valid_x)[0][3][2])  # arcsin(2)
+    s[1] = [1000.0, -1000.0, 0.0]
+    assert check(instruction(13, 1, 0, 3), s, v, m, valid_x)[0][3].tolist() == [np.inf, 0.0, 1.0]
+
+
+def test_std_and_norms_known_values():
+    F = 4
+    s, v, m, valid_x = random_memory(np.random.default_rng(8), F, t=1)
+    v[1][:, 0] = [1.0, 2.0, 3.0, 4.0]
+    m[1][:, :, 0] = np.arange(16.0).reshape(4, 4)
+    got = check([instruction(54, 1, 0, 1), instruction(21, 1, 0, 2), instruction(50, 1, 0, 3),
+                 instruction(55, 1, 0, 4)], s, v, m, valid_x)[0]
+    assert got[1, 0] == pytest.approx(np.sqrt(1.25))  # population std of 1..4
+    assert got[2, 0] == pytest.approx(np.sqrt(30.0))
+    assert got[3, 0] == 2.5
+    assert got[4, 0] == pytest.approx(np.arange(16.0).std())
+    rows = np.arange(16.0).reshape(4, 4)
+    v2 = check([instruction(35, 1, 0, 1), instruction(36, 1, 0, 2), instruction(52, 1, 0, 3)],
+               s, v, m, valid_x)[1]
+    np.testing.assert_allclose(v2[1][:, 0], np.sqrt((rows ** 2).sum(axis=0)))  # column norms
+    np.testing.assert_allclose(v2[2][:, 0], np.sqrt((rows ** 2).sum(axis=1)))  # row norms
+    np.testing.assert_allclose(v2[3][:, 0], [1.5, 5.5, 9.5, 13.5])             # row means
+    m[1][:, :, 0] = [[1, 1, 1, 1], [0, 2, 0, 2], [1, 2, 3, 4], [5, 5, 5, 9]]
+    v3 = check(instruction(53, 1, 0, 2), s, v, m, valid_x)[1]
+    np.testing.assert_allclose(v3[2][:, 0], [0.0, 1.0, np.sqrt(1.25), np.sqrt(3.0)], atol=1e-7)
+    m_norm = check(instruction(34, 1, 0, 1), s, v, m, valid_x)[0]
+    assert m_norm[1, 0] == pytest.approx(np.sqrt(np.sum(m[1][:, :, 0] ** 2)))
+
+
+def test_broadcast_orientation():
+    s, v, m, valid_x = random_memory(np.random.default_rng(9), 3, t=1)
+    v[1][:, 0] = [1.0, 2.0, 3.0]
+    m2 = check(instruction(32, 1, 0, 0), s, v, m, valid_x)[2]
+    np.testing.assert_array_equal(m2[0][:, :, 0], [[1, 1, 1], [2, 2, 2], [3, 3, 3]])  # m[i][j] = v[i]
+    m2 = check(instruction(33, 1, 0, 0), s, v, m, valid_x)[2]
+    np.testing.assert_array_equal(m2[0][:, :, 0], [[1, 2, 3], [1, 2, 3], [1, 2, 3]])  # m[i][j] = v[j]
+    v[1][:, 0] = [1.0, 0.0, 0.0]
+    v[2][:, 0] = [0.0, 2.0, 0.0]
+    m2 = check(instruction(28, 1, 2, 0), s, v, m, valid_x)[2]
+    assert m2[0][0, 1, 0] == 2.0 and m2[0][1, 0, 0] == 0.0  # outer: m[i][j] = a[i] * b[j]
+    m[1][:, :, 0] = np.arange(9.0).reshape(3, 3)
+    v2 = check(instruction(31, 1, 1, 3), s, v, m, valid_x)[1]
+    np.testing.assert_array_equal(v2[3][:, 0], [0.0, 3.0, 6.0])  # M @ v, not v @ M
+
+
+@pytest.mark.parametrize("F", [1, 4, 5])
+def test_const_sets(F):
+    rng = np.random.default_rng(20 + F)
+    for f0 in (0.0, 0.2, 0.25, 0.5, 0.6, 0.999, np.nextafter(1.0, 0.0)):
+        for f1 in (0.0, 0.4, 0.75, 0.999):
+            s, v, m, valid_x = random_memory(rng, F)
+            _, v2, _ = check(instruction(57, 0, 0, 2, (f0, -7.5, 0.0)), s, v, m, valid_x)
+            i = int(F * f0)
+            np.testing.assert_array_equal(v2[2][i], -7.5)
+            np.testing.assert_array_equal(np.delete(v2[2], i, axis=0), np.delete(v[2], i, axis=0))
+            _, _, m2 = check(instruction(58, 0, 0, 1, (f0, f1, 3.25)), s, v, m, valid_x)
+            j = int(F * f1)
+            np.testing.assert_array_equal(m2[1][i, j], 3.25)
+            changed = np.zeros((F, F), bool)
+            changed[i, j] = True
+            np.testing.assert_array_equal(m2[1][~changed], m[1][~changed])
+    s, v, m, valid_x = random_memory(rng, F)
+    s2 = check(instruction(56, 0, 0, 4, (-0.125, 0.0, 0.0)), s, v, m, valid_x)[0]
+    np.testing.assert_array_equal(s2[4], -0.125)
+
+
+# -- random ops ----------------------------------------------------------------------
+
+def run_random(op, low, high, F=4, t=T, seed=7, out=1):
+    rng = np.random.default_rng(op)
+    s, v, m, valid_x = random_memory(rng, F, t=t)
+    state = np.array([seed], np.uint64)
+    s2, v2, m2, status, _ = run_program([instruction(op, 0, 0, out, (low, high, 0.0))],
+                                        s, v, m, valid_x, rng_state=state)
+    assert status == interpreter.OK
+    kind = (op - 59) % 3
+    before, after = (s, v, m)[kind], (s2, v2, m2)[kind]
+    # Every other cell is as the reference of a no-op says.
+    expect_s, expect_v, expect_m = reference([], s, v, m, valid_x)
+    for k, (got, exp) in enumerate(zip((s2, v2, m2), (expect_s, expect_v, expect_m))):
+        if k == kind:
+            got, exp = np.delete(got, out, axis=0), np.delete(exp, out, axis=0)
+        np.testing.assert_array_equal(got, exp)
+    assert not np.array_equal(after[out], before[out])
+    return after[out], state
+
+
+@pytest.mark.parametrize("op", [59, 60, 61])
+@pytest.mark.parametrize("low, high", [(-0.5, 0.25), (0.6, 0.2), (3.0, 3.001)])
+def test_uniform_sets(op, low, high):
+    F, t = (64, 64) if op == 60 else ((64, 2) if op == 61 else (1, 4096))
+    values, _ = run_random(op, low, high, F=F, t=t)
+    lo, hi = min(low, high), max(low, high)
+    assert values.size >= 4096
+    assert np.all(values > lo) and np.all(values < hi)
+    # Spread over the whole interval, independently per cell and per task.
+    u = (values.ravel() - lo) / (hi - lo)
+    assert abs(u.mean() - 0.5) < 0.03 and abs(u.std() - np.sqrt(1 / 12)) < 0.02
+    assert u.min() < 0.01 and u.max() > 0.99
+    assert len(np.unique(values)) > 0.99 * values.size
+
+
+@pytest.mark.parametrize("op", [62, 63, 64])
+def test_gaussian_sets(op):
+    F, t = (64, 64) if op == 63 else ((64, 2) if op == 64 else (1, 4096))
+    values, _ = run_random(op, 0.3, 0.6, F=F, t=t)
+    n = values.size
+    assert n >= 4096
+    assert abs(values.mean() - 0.3) < 4 * 0.6 / np.sqrt(n)
+    assert abs(values.std() - 0.6) < 0.05 * 0.6
+    z = (values.ravel() - 0.3) / 0.6
+    assert abs(np.mean(np.abs(z) < 1.0) - 0.6827) < 0.03  # shape, not just moments
+    assert len(np.unique(values)) > 0.99 * n
+
+
+@pytest.mark.parametrize("op", RANDOM_OPS)
+def test_random_ops_are_reproducible_per_seed(op):
+    first, state1 = run_random(op, -1.0, 1.0, seed=123)
+    again, state2 = run_random(op, -1.0, 1.0, seed=123)
+    other, state3 = run_random(op, -1.0, 1.0, seed=124)
+    np.testing.assert_array_equal(first, again)
+    assert state1[0] == state2[0] and state1[0] != 123
+    assert not np.any(np.isin(first, other))
+    assert state3[0] != state1[0]
+    # Different tasks draw different numbers.
+    assert len(np.unique(first)) == first.size
+
+
+def test_rng_state_advances_between_calls():
+    s, v, m, valid_x = random_memory(np.random.default_rng(0), 4)
+    state = np.array([99], np.uint64)
+    program = [instruction(63, 0, 0, 2, (0.0, 1.0, 0.0))]
+    first = run_program(program, s, v, m, valid_x, rng_state=state)[1][2]
+    after_first = state[0]
+    second = run_program(program, s, v, m, valid_x, rng_state=state)[1][2]
+    assert after_first != 99 and state[0] != after_first
+    assert not np.any(np.isin(first, second))
+
+
+# -- status codes --------------------------------------------------------------------
+
+@pytest.mark.parametrize("row, data, expected", [
+    ([1, 5, 0, 1], (0, 0, 0), interpreter.BAD_ADDRESS),      # in1 beyond 5 scalars
+    ([1, 0, 5, 1], (0, 0, 0), interpreter.BAD_ADDRESS),      # in2
+    ([1, 0, 0, 5], (0, 0, 0), interpreter.BAD_ADDRESS),      # out
+    ([1, -1, 0, 1], (0, 0, 0), interpreter.BAD_ADDRESS),     # negative
+    ([23, 4, 0, 1], (0, 0, 0), interpreter.BAD_ADDRESS),     # 4 vectors
+    ([18, 4, 0, 1], (0, 0, 0), interpreter.OK),              # in1 of 18 is a scalar: s4 exists
+    ([18, 0, 4, 1], (0, 0, 0), interpreter.BAD_ADDRESS),     # in2 of 18 is a vector
+    ([43, 0, 3, 0], (0, 0, 0), interpreter.BAD_ADDRESS),     # 3 matrices
+    ([27, 0, 0, 4], (0, 0, 0), interpreter.OK),              # scalar out 4 is fine
+    ([56, 9, 9, 4], (0.5, 0, 0), interpreter.OK),            # unused input fields are ignored
+    ([64, 0, 0, 3], (0, 1, 0), interpreter.BAD_ADDRESS),
+    ([70, 0, 0, 0], (0, 0, 0), interpreter.BAD_OP),
+    ([65, 0, 0, 0], (0, 0, 0), interpreter.BAD_OP),
+    ([-1, 0, 0, 0], (0, 0, 0), interpreter.BAD_OP),
+    ([57, 0, 0, 1], (1.0, 0.5, 0), interpreter.BAD_INDEX),
+    ([57, 0, 0, 1], (-0.25, 0.5, 0), interpreter.BAD_INDEX),
+    ([57, 0, 0, 1], (0.5, 1.5, 0), interpreter.OK),          # f1 is the value
+    ([58, 0, 0, 1], (0.5, 1.0, 0), interpreter.BAD_INDEX),
+    ([58, 0, 0, 1], (1.0, 0.5, 0), interpreter.BAD_INDEX),
+    ([58, 0, 0, 1], (0.5, 0.5, 7.0), interpreter.OK),        # f2 is the value
+    ([58, 0, 0, 1], (np.nan, 0.5, 0), interpreter.BAD_INDEX),
+])
+def test_status_codes(row, data, expected):
+    s, v, m, valid_x = random_memory(np.random.default_rng(0), 4)
+    for component in range(3):  # checked wherever the instruction is, even if never run
+        sizes = [0, 0, 0]
+        sizes[component] = 1
+        s2, v2, m2, status, fitness = run_program([(row, list(data))], s, v, m, valid_x,
+                                                  sizes=tuple(sizes))
+        assert status == expected
+        if expected != interpreter.OK:
+            np.testing.assert_array_equal(fitness, 0.0)
+            np.testing.assert_array_equal(s2, s)  # nothing ran
+            np.testing.assert_array_equal(v2, v)
+        else:
+            assert np.all(fitness > 0.0)  # prediction |0 - s1| finite, label 0
+
+
+def test_bad_algorithm_in_a_batch_leaves_the_others_alone():
+    rng = np.random.default_rng(1)
+    F, n_tasks, n_train, n_valid = 3, 2, 20, 10
+    train_x = rng.normal(size=(n_train, F, n_tasks))
+    valid_x = rng.normal(size=(n_valid, F, n_tasks))
+    w = rng.normal(size=(F, n_tasks))
+    train_y = np.einsum("nft,ft->nt", train_x, w)
+    valid_y = np.einsum("nft,ft->nt", valid_x, w)
+    good = [[56, 0, 0, 2], [27, 0, 1, 1], [2, 0, 1, 3], [3, 3, 2, 4], [18, 4, 0, 2],
+            [23, 1, 2, 1]]
+    good_data = [[0.05, 0, 0]] + [[0, 0, 0]] * 5
+    bad = [[1, 0, 0, 9]]
+    code = np.array(good + bad + good, np.int32)
+    data = np.array(good_data + [[0, 0, 0]] + good_data, np.float64)
+    S, V, M = np.zeros(5 * n_tasks), np.zeros(3 * F * n_tasks), np.zeros(F * F * n_tasks)
+    out = kernel(code, data, [[1, 1, 4], [0, 1, 0], [1, 1, 4]], train_x, train_y, valid_x,
+                 valid_y, S, V, M)
+    fitness, steps, status = out.fitness, out.steps, out.status
+    assert status.tolist() == [interpreter.OK, interpreter.BAD_ADDRESS, interpreter.OK]
+    assert steps.tolist() == [n_train * n_tasks, 0, n_train * n_tasks]
+    np.testing.assert_array_equal(fitness[1], 0.0)
+    np.testing.assert_array_equal(fitness[0], fitness[2])
+    assert np.all(fitness[0] > 0.3)
+
+
+# -- the example loop ----------------------------------------------------------------
+
+def test_example_loop_memory_and_predictions():
+    """Fresh memory, Setup once, s0 = label only in Learn, v0 = features, no Learn in
+    validation, predictions recorded, memory kept from training to validation."""
+    rng = np.random.default_rng(2)
+    F, n_tasks, n_train, n_valid = 3, 2, 7, 5
+    train_x = rng.normal(size=(n_train, F, n_tasks))
+    valid_x = rng.normal(size=(n_valid, F, n_tasks))
+    train_y = rng.normal(size=(n_train, n_tasks))
+    valid_y = rng.normal(size=(n_valid, n_tasks))
+    program = """def Setup():
+  s4 = s4 + s5
+  s5 = 1.0
+def Predict():
+  s3 = s3 + s0
+  s4 = s4 + s5
+  v2 = v2 + v0
+  s1 = mean(v2)
+def Learn():
+  s2 = s2 + s0
+  v1 = v1 + v0
+  s1 = s1 + s5"""
+    from azdeap import Algorithm
+    alg = Algorithm.from_text(program)
+    S, V, M = np.full(6 * n_tasks, 9.0), np.full(3 * F * n_tasks, 9.0), np.full(F * F * n_tasks, 9.0)
+    predictions = np.zeros((n_valid, n_tasks))
+    out = kernel(alg.code, alg.data, alg.sizes, train_x, train_y, valid_x, valid_y, S, V, M,
+                 max_abs_error=1e9, predictions=predictions)
+    fitness, steps, status = out.fitness, out.steps, out.status
+    assert status[0] == interpreter.OK and steps[0] == n_train * n_tasks
+    s = S.reshape(6, n_tasks)
+    v = V.reshape(3, F, n_tasks)
+    np.testing.assert_array_equal(s[3], 0.0)                      # s0 is 0 in Predict
+    np.testing.assert_allclose(s[2], train_y.sum(axis=0))         # s0 is the label in Learn
+    np.testing.assert_array_equal(s[4], n_train + n_valid)        # zeroed, Setup ran once
+    np.testing.assert_allclose(v[1], train_x.sum(axis=0))         # Learn only in training
+    np.testing.assert_allclose(v[2], train_x.sum(axis=0) + valid_x.sum(axis=0))
+    np.testing.assert_array_equal(v[0], valid_x[-1])
+    np.testing.assert_array_equal(s[0], 0.0)
+    v2_path = train_x.sum(axis=0) + np.cumsum(valid_x, axis=0)    # v2 during validation
+    expected_predictions = v2_path.mean(axis=1)
+    np.testing.assert_allclose(predictions, expected_predictions)
+    np.testing.assert_allclose(s[1], expected_predictions[-1])
+    rms = np.sqrt(np.mean((valid_y - expected_predictions) ** 2, axis=0))
+    np.testing.assert_allclose(fitness[0], 1 - 2 / np.pi * np.arctan(rms))
+
+
+def test_classification_sigmoid_in_memory_during_training_only():
+    """In a classification task Learn sees sigmoid(s1); validation predictions are raw."""
+    rng = np.random.default_rng(3)
+    F, n_train, n_valid = 2, 3, 2
+    train_x = rng.normal(size=(n_train, F, 2))
+    valid_x = rng.normal(size=(n_valid, F, 2))
+    train_y = np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
+    valid_y = np.array([[1.0, 1.0], [0.0, 0.0]])
+    code = np.array([[56, 0, 0, 1], [5, 1, 0, 2]], np.int32)   # Predict s1 = 2; Learn s2 = |s1|
+    data = np.array([[2.0, 0, 0], [0, 0, 0]])
+    S, V, M = np.zeros(3 * 2), np.zeros(F * 2), np.zeros(0)
+    predictions = np.zeros((n_valid, 2))
+    fitness = kernel(code, data, [0, 1, 1], train_x, train_y, valid_x, valid_y, S, V, M,
+                     classification=[True, False], predictions=predictions).fitness
+    s = S.reshape(3, 2)
+    assert s[2, 0] == pytest.approx(1 / (1 + np.exp(-2.0)))  # classification task
+    assert s[2, 1] == 2.0                                   # regression task
+    np.testing.assert_array_equal(predictions, 2.0)
+    assert fitness[0, 0] == 0.5  # predicts class 1 on labels [1, 0]
+    assert fitness[0, 1] == pytest.approx(1 - 2 / np.pi * np.arctan(np.sqrt((1 + 4) / 2)))
+
+
+def test_fingerprint_hashes_errors():
+    rng = np.random.default_rng(4)
+    F, n_tasks, n = 2, 3, 10
+    train_x = rng.normal(size=(n, F, n_tasks))
+    valid_x = rng.normal(size=(n, F, n_tasks))
+    train_y = rng.normal(size=(n, n_tasks))
+    valid_y = rng.normal(size=(n, n_tasks))
+
+    def hashes_of(constants):
+        code = np.array([[56, 0, 0, 1]] * len(constants), np.int32)
+        data = np.array([[c, 0, 0] for c in constants])
+        return kernel(code, data, [[0, 1, 0]] * len(constants), train_x, train_y, valid_x,
+                      valid_y, np.zeros(2 * n_tasks), np.zeros(F * n_tasks), np.zeros(0),
+                      fingerprint=True).hashes
+
+    h = hashes_of([0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(h[0], h[1])
+    assert np.all(h[0] != h[2])
+    assert len(set(h[0].tolist())) == n_tasks  # per-task hashes differ
+
+
+def test_rng_reseed_restarts_the_random_ops_per_algorithm():
+    rng = np.random.default_rng(5)
+    F, n_tasks, n = 2, 3, 10
+    train_x, valid_x = rng.normal(size=(n, F, n_tasks)), rng.normal(size=(n, F, n_tasks))
+    train_y, valid_y = rng.normal(size=(n, n_tasks)), rng.normal(size=(n, n_tasks))
+    code = np.array([[62, 0, 0, 1]] * 2, np.int32)   # Setup s1 = gaussian(0, 1); twice
+    data = np.array([[0.0, 1.0, 0.0]] * 2)
+
+    def fitness(reseed, seed=0):
+        state = np.array([seed], np.uint64)
+        out = kernel(code, data, [[1, 0, 0]] * 2, train_x, train_y, valid_x, valid_y,
+                     np.zeros(2 * n_tasks), np.zeros(F * n_tasks), np.zeros(0),
+                     rng_state=state, rng_reseed=reseed)
+        return out.fitness
+
+    free = fitness(-1)
+    assert np.all(free[0] != free[1])            # the generator moved on
+    reseeded = fitness(5)
+    np.testing.assert_array_equal(reseeded[0], reseeded[1])
+    np.testing.assert_array_equal(fitness(5, seed=77), reseeded)  # state is overwritten
+    assert np.all(fitness(6)[0] != reseeded[0])
