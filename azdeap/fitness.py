@@ -34,15 +34,6 @@ class Evaluation(tuple):
         return Evaluation, (self[0], self.train_steps, self.cached)
 
 
-class _Scratch:
-    """Scratch memory of one task group (not pickled: rebuilt where it runs)."""
-
-    def __init__(self, memory, n_features, n_tasks):
-        per_task = (memory.scalars, memory.vectors * n_features,
-                    memory.matrices * n_features * n_features)
-        self.S, self.V, self.M = (np.zeros(n * n_tasks) for n in per_task)
-
-
 def _stack(algorithms):
     """The kernel's view of a list of algorithms: stacked code, data, offsets, sizes."""
     if len(algorithms) == 1:
@@ -58,8 +49,8 @@ def _stack(algorithms):
 
 
 def _raise_on_bad_status(status, algorithms, memory):
-    bad = np.flatnonzero(status)
-    if len(bad):
+    if status.any():
+        bad = np.flatnonzero(status)
         which = "" if len(algorithms) == 1 else "algorithm %d: " % bad[0]
         raise ValueError("%s%s (memory %d scalars, %d vectors, %d matrices)"
                          % (which, _STATUS_TEXT[int(status[bad[0]])], *memory))
@@ -82,6 +73,7 @@ class Evaluator(ProcessLocal):
         if not self.tasks:
             raise ValueError("an Evaluator needs at least one task")
         self.memory = Memory(*memory)
+        self._memory_sizes = np.array(self.memory, np.int64)
         self.combination = combination
         self.max_abs_error = float(max_abs_error)
         self.rng_state = np.array([seed], np.uint64)
@@ -95,9 +87,11 @@ class Evaluator(ProcessLocal):
         return state
 
     def _memory_of(self, group):
+        """The flat kernel memory of a task group (built where it is first used)."""
         if self._scratch is None:
-            self._scratch = [_Scratch(self.memory, batch.n_features, batch.n_tasks)
-                             for _, batch in self.groups]
+            self._scratch = [
+                np.zeros(interpreter.memory_size(self.memory, batch.n_features, batch.n_tasks))
+                for _, batch in self.groups]
         return self._scratch[group]
 
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
@@ -117,7 +111,6 @@ class Evaluator(ProcessLocal):
         steps = np.zeros(n_algorithms, np.int64)
         hashes = np.empty((n_algorithms, len(self.tasks)), np.uint64) if fingerprint else None
         for group, (indices, batch) in enumerate(self.groups):
-            scratch = self._memory_of(group)
             group_fitness = np.empty((n_algorithms, batch.n_tasks))
             group_steps = np.empty(n_algorithms, np.int64)
             group_hashes = np.empty((n_algorithms, batch.n_tasks), np.uint64)
@@ -127,7 +120,7 @@ class Evaluator(ProcessLocal):
                 batch.valid_y, batch.classification,
                 batch.n_train if n_train is None else min(n_train, batch.n_train),
                 batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
-                self.max_abs_error, scratch.S, scratch.V, scratch.M, True, rng_state,
+                self.max_abs_error, self._memory_of(group), self._memory_sizes, True, rng_state,
                 rng_reseed, fingerprint, group_fitness, group_steps, group_hashes, status,
                 _NO_PREDICTIONS)
             _raise_on_bad_status(status, algorithms, self.memory)
@@ -142,7 +135,7 @@ class Evaluator(ProcessLocal):
     def combine(self, task_fitness):
         """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm."""
         if self.combination == "mean":
-            return task_fitness.mean(axis=1)
+            return task_fitness.sum(axis=1) / task_fitness.shape[1]
         return np.sort(task_fitness, axis=1)[:, task_fitness.shape[1] // 2]
 
     def evaluate_batch(self, algorithms):
@@ -214,7 +207,7 @@ class Learner:
             x if training else empty_x, labels if training else empty_y,
             empty_x if training else x, empty_y if training else labels,
             np.array([self.kind == "classification"]), n if training else 0,
-            0 if training else n, np.inf, self._S, self._V, self._M, training,
+            0 if training else n, np.inf, self._mem, np.array(self.memory, np.int64), training,
             self.rng_state, -1, False, np.empty((1, 1)), np.empty(1, np.int64),
             np.empty((1, 1), np.uint64), status, predictions)
         _raise_on_bad_status(status, [self.algorithm], self.memory)
@@ -225,8 +218,7 @@ class Learner:
         self.n_features_ = None
         X, y = self._check(X, y)
         self.n_features_ = X.shape[1]
-        scratch = _Scratch(self.memory, self.n_features_, 1)
-        self._S, self._V, self._M = scratch.S, scratch.V, scratch.M
+        self._mem = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
         self._run(X, y, training=True)
         return self
 

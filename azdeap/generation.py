@@ -1,9 +1,10 @@
 """Random instructions, components and algorithms (SPEC sections 1, 2 and 5).
 
 Randomness comes from Python's ``random`` module, so ``random.seed(s)`` makes
-everything reproducible.  For speed, every op is turned once per memory into a
-*maker*, a function of no arguments returning ``(code_row, data_row)`` tuples;
-:func:`compile_space` holds the makers of a search space.  DEAP use::
+everything reproducible.  For speed, an op list is turned once per memory into an
+:class:`InstructionSource` (tables of every address combination, so that one or two
+draws make an instruction); :func:`compile_space` holds those of a search space.
+DEAP use::
 
     toolbox.register("individual", random_algorithm, space, cls=creator.Individual)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
@@ -22,6 +23,7 @@ from azdeap.algorithm import CODE_COLUMNS, DATA_COLUMNS, Algorithm
 _random = random.random  # the global Random instance: random.seed() reseeds it
 ZERO_DATA = (0.0, 0.0, 0.0)
 TABLE_LIMIT = 1024  # ops with at most this many address combinations draw from a table
+POOL_LIMIT = 1 << 14  # largest pool of (row, data drawer) entries of an op list
 _OUT_LOW = {ops.SCALAR: 1, ops.VECTOR: 1, ops.MATRIX: 0}  # s0 (label), v0 (features) read-only
 
 
@@ -59,66 +61,107 @@ def field_ranges(op, memory):
     return tuple(ranges)
 
 
+def _code_rows(op, memory):
+    """Every code row of op (all address combinations), or None if more than TABLE_LIMIT."""
+    axes = [range(low, low + span) if span else (0,) for low, span in field_ranges(op, memory)[1:]]
+    if math.prod(map(len, axes)) > TABLE_LIMIT:
+        return None
+    return tuple((op,) + fields for fields in itertools.product(*axes))
+
+
+def _zero_data():
+    return ZERO_DATA
+
+
 def _maker(op, memory):
-    """A function returning a random instruction of op (ValueError if memory can't hold it).
-    Up to TABLE_LIMIT address combinations are enumerated once, to draw them in one go."""
+    """A function returning a random instruction of op (ValueError if memory can't hold it)."""
     spec = ops.OPS[op]
     ranges = field_ranges(op, memory)
     used = ranges[1:1 + len(spec.inputs)] + (ranges[3:] if spec.output != ops.NO_KIND else ())
     if not all(span for _, span in used):
         raise ValueError("op %s cannot be used with %r: no address of one of its operand kinds "
                          "(outputs never write s0 or v0)" % (spec.name, memory))
-    r = _random
-    draw_data = DRAW_DATA.get(spec.data)
-    axes = [range(low, low + span) if span else (0,) for low, span in ranges[1:]]
-    if draw_data or math.prod(map(len, axes)) <= TABLE_LIMIT:
-        rows = tuple((op,) + fields for fields in itertools.product(*axes))
+    r, rows = _random, _code_rows(op, memory)
+    draw_data = DRAW_DATA.get(spec.data, _zero_data)
+    if rows:
         n = len(rows)
-        if draw_data:
-            return lambda: (rows[int(r() * n)], draw_data())
-        return lambda: (rows[int(r() * n)], ZERO_DATA)
-    (_, n1), (_, n2), (low, n_out) = ranges[1:]  # large memories; in2 = int(r() * 0) = 0 if unused
-    return lambda: ((op, int(r() * n1), int(r() * n2), low + int(r() * n_out)), ZERO_DATA)
+        return lambda: (rows[int(r() * n)], draw_data())
+    (_, n1), (_, n2), (low, n_out) = ranges[1:]  # an unused field: int(r() * 0) = 0
+    return lambda: ((op, int(r() * n1), int(r() * n2), low + int(r() * n_out)), draw_data())
+
+
+def _pool(op_codes, memory):
+    """``(code_row, draw_data or None)`` entries, every op the same number of times and its
+    address combinations equally often within it, so one uniform pick draws an instruction;
+    None if too large."""
+    tables = [_code_rows(op, memory) for op in op_codes]
+    if not tables or any(rows is None for rows in tables):
+        return None
+    length = math.lcm(*map(len, tables))
+    if length * len(tables) > POOL_LIMIT:
+        return None
+    return tuple(itertools.chain.from_iterable(
+        tuple((row, DRAW_DATA.get(ops.OPS[op].data)) for row in rows) * (length // len(rows))
+        for op, rows in zip(op_codes, tables)))
+
+
+class InstructionSource:
+    """Random instructions of an op list for a memory (SPEC sections 1 and 2): the op
+    uniform, then each address and data field uniform in its range.  Built (and checked)
+    once per op list and memory by :func:`instruction_source`."""
+
+    def __init__(self, op_codes, memory):
+        self.op_codes = tuple(ops.op_code(op) for op in op_codes)
+        self.makers = tuple(_maker(op, memory) for op in self.op_codes)
+        self.pool = _pool(self.op_codes, memory)  # the fast path, for small memories
+
+    def draw(self):
+        """``(code_row, data_row)`` of a new random instruction."""
+        pool = self.pool
+        if pool:
+            row, draw_data = pool[int(_random() * len(pool))]
+            return row, draw_data() if draw_data else ZERO_DATA
+        if not self.makers:
+            raise ValueError("no op to draw a random instruction from")
+        return self.makers[int(_random() * len(self.makers))]()
+
+    def fill(self, code, data):
+        """Overwrite every row of the views code/data with a random instruction (with
+        NO_OPs if the op list is empty).  Row by row: faster than lists for short ones."""
+        data[:] = 0.0
+        pool, makers = self.pool, self.makers
+        if pool:
+            n = len(pool)
+            for i in range(len(code)):
+                code[i], draw_data = pool[int(_random() * n)]
+                if draw_data:
+                    data[i] = draw_data()
+        elif makers:
+            n = len(makers)
+            for i in range(len(code)):
+                code[i], values = makers[int(_random() * n)]()
+                if values is not ZERO_DATA:
+                    data[i] = values
+        else:
+            code[:] = 0
 
 
 @lru_cache(maxsize=None)
-def makers(op_codes, memory):
-    """The makers of a tuple of ops (codes or names) for a memory, checked once."""
-    return tuple(_maker(ops.op_code(op), memory) for op in op_codes)
-
-
-def draw_instruction(options):
-    """A random instruction from a uniformly drawn maker of options."""
-    return options[int(_random() * len(options))]()
+def instruction_source(op_codes, memory):
+    """The cached InstructionSource of a tuple of ops (codes or names) and a memory tuple."""
+    return InstructionSource(op_codes, memory)
 
 
 def random_instruction(op_codes, memory):
     """``(code_row, data_row)``: an op drawn uniformly from op_codes, random addresses and data."""
-    options = makers(tuple(op_codes), _hashable(memory))
-    if not options:
-        raise ValueError("random_instruction needs a non-empty op list")
-    return draw_instruction(options)
-
-
-def fill_random(code, data, options):
-    """Overwrite every row of the views code/data with instructions from the makers options
-    (NO_OPs if options is empty)."""
-    data[:] = 0.0
-    if not options:
-        code[:] = 0
-        return
-    n = len(options)
-    for i in range(len(code)):  # row by row: faster than a list for short components
-        code[i], values = options[int(_random() * n)]()
-        if values is not ZERO_DATA:  # only data ops: other rows stay zero
-            data[i] = values
+    return instruction_source(tuple(op_codes), _hashable(memory)).draw()
 
 
 def random_component(op_codes, size, memory):
     """``(code, data)`` arrays of size random instructions (all NO_OPs if op_codes is empty)."""
     code = np.zeros((size, CODE_COLUMNS), np.int32)
     data = np.zeros((size, DATA_COLUMNS))
-    fill_random(code, data, makers(tuple(op_codes), _hashable(memory)))
+    instruction_source(tuple(op_codes), _hashable(memory)).fill(code, data)
     return code, data
 
 
@@ -126,7 +169,7 @@ class CompiledSpace(NamedTuple):
     """What the generators and mutators need of a SearchSpace, computed once."""
     space: object
     mutable: tuple   # indices of the components with a non-empty op list
-    makers: tuple    # per component, the makers of its ops
+    sources: tuple   # per component, the InstructionSource of its ops
     ranges: tuple    # per op code, field_ranges(op, memory)
 
 
@@ -140,7 +183,7 @@ def compile_space(space):
         memory = _hashable(space.memory)
         compiled = CompiledSpace(
             space, tuple(space.mutable_components()),
-            tuple(makers(tuple(op_codes), memory) for op_codes in space.ops),
+            tuple(instruction_source(tuple(op_codes), memory) for op_codes in space.ops),
             tuple(field_ranges(op, memory) for op in range(ops.NUM_OPS)))
         if len(_COMPILED) > 256:
             _COMPILED.clear()
@@ -160,8 +203,8 @@ def random_algorithm(space, cls=Algorithm):
     code = np.zeros((n, CODE_COLUMNS), np.int32)
     data = np.zeros((n, DATA_COLUMNS))
     start = 0
-    for size, options in zip(space.sizes, compiled.makers):
-        fill_random(code[start:start + size], data[start:start + size], options)
+    for size, source in zip(space.sizes, compiled.sources):
+        source.fill(code[start:start + size], data[start:start + size])
         start += size
     return cls(code, data, space.sizes)
 

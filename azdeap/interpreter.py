@@ -1,10 +1,13 @@
 """The numba interpreter: runs algorithms on all tasks of a batch side by side.
 
-Memory of all tasks lives in flat float64 arrays with the task axis innermost:
-scalar ``a`` of task ``t`` is ``S[a*T + t]``, vector entry ``i`` is
-``V[(a*F + i)*T + t]``, matrix entry ``(i, j)`` is ``M[((a*F + i)*F + j)*T + t]``.
-Each instruction is dispatched once for all T tasks, and the per-task loops run
-over contiguous cells with unsigned indices, which LLVM vectorizes.
+The memory of all tasks is one flat float64 array: the scalars, then the vectors,
+then the matrices, each cell holding its T task values contiguously.  Scalar
+``a`` of task ``t`` is ``mem[a*T + t]``; vector entry ``i`` is
+``mem[vectors + (a*F + i)*T + t]``; matrix entry ``(i, j)`` is
+``mem[matrices + ((a*F + i)*F + j)*T + t]``.  Each instruction is dispatched once
+for all T tasks, and the per-task loops run over contiguous cells with unsigned
+indices, which LLVM vectorizes.  An elementwise op is one loop for all three
+kinds: only its width (T, F*T or F*F*T cells) differs.
 
 The dispatch loop is written once: a small state machine walks through Setup,
 then Predict/Learn per training example, then Predict per validation example.
@@ -20,6 +23,21 @@ _IN2_KIND = ops.IN2_KIND.copy()
 _OUT_KIND = ops.OUT_KIND.copy()
 _INDEXED_DATA = np.array([op.data in (ops.VECTOR_CONST, ops.MATRIX_CONST) for op in ops.OPS])
 
+# Elementwise ops, the same for scalars, vectors and matrices (codes s, v, m).
+_ADD, _SUB, _MUL, _DIV, _MIN, _MAX, _ABS, _RECIPROCAL, _HEAVISIDE = range(1, 10)
+_ELEMENTWISE_CODES = {_ADD: (1, 23, 39), _SUB: (2, 24, 40), _MUL: (3, 25, 41),
+                      _DIV: (4, 26, 42), _MIN: (44, 45, 46), _MAX: (47, 48, 49),
+                      _ABS: (5, 22, 38), _RECIPROCAL: (6, 20, 30), _HEAVISIDE: (15, 16, 17)}
+_ELEMENTWISE = np.zeros(ops.NUM_OPS, np.int64)
+for _function, _codes in _ELEMENTWISE_CODES.items():
+    _ELEMENTWISE[list(_codes)] = _function
+# Reductions to a scalar: norm, mean, std of a vector (21, 50, 54) or matrix (34, 51, 55).
+_NORM, _MEAN, _STD = 1, 2, 3
+_REDUCTION = np.zeros(ops.NUM_OPS, np.int64)
+_REDUCTION[[21, 34]] = _NORM
+_REDUCTION[[50, 51]] = _MEAN
+_REDUCTION[[54, 55]] = _STD
+
 # Status codes returned per algorithm.
 OK, BAD_OP, BAD_ADDRESS, BAD_INDEX = 0, 1, 2, 3
 
@@ -27,6 +45,12 @@ OK, BAD_OP, BAD_ADDRESS, BAD_INDEX = 0, 1, 2, 3
 _SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 
 _HASH_SEED = U(42)
+
+
+def memory_size(memory, n_features, n_tasks):
+    """Cells of the flat memory array for a Memory, F features and T tasks."""
+    scalars, vectors, matrices = memory
+    return (scalars + vectors * n_features + matrices * n_features * n_features) * n_tasks
 
 
 @njit(cache=True, inline="always")
@@ -78,17 +102,19 @@ def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-              classification, n_train, n_valid, max_abs_error, S, V, M, fresh_memory,
-              rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status, predictions):
+              classification, n_train, n_valid, max_abs_error, mem, memory_sizes,
+              fresh_memory, rng_state, rng_reseed, fingerprint, fitness, train_steps,
+              hashes, status, predictions):
     """Run B algorithms on T tasks side by side.
 
     code, data: the instructions of all algorithms stacked; algorithm b starts at
     row offsets[b] with component sizes sizes[b] (Setup, Predict, Learn).
     train_x (N, F, T), train_y (N, T), valid_x, valid_y likewise; the first
     n_train / n_valid examples are used.  classification (T,) bool.
-    S, V, M: the memory (n_scalars*T, n_vectors*F*T, n_matrices*F*F*T cells).
-    With fresh_memory each algorithm starts from zeroed memory and runs Setup;
-    without it the memory is kept as it is and Setup is skipped (a Learner).
+    mem: the flat memory (see the module docstring; ``memory_size`` cells) for
+    memory_sizes = (scalars, vectors, matrices).  With fresh_memory each
+    algorithm starts from zeroed memory and runs Setup; without it the memory is
+    kept as it is and Setup is skipped (a Learner continuing its work).
     rng_state: the random ops' generator state (uint64[1]), advanced in place; with
     rng_reseed >= 0 it is reset to rng_reseed before each algorithm.
     Outputs: fitness (B, T), train_steps (B,), status (B,); with fingerprint,
@@ -104,21 +130,18 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
     F = U(train_x.shape[1])
     FT = F * T
     FFT = F * FT
-    n_scalars = S.shape[0] // T
-    n_vectors = V.shape[0] // FT
-    n_matrices = M.shape[0] // FFT
+    n_scalars, n_vectors, n_matrices = memory_sizes[0], memory_sizes[1], memory_sizes[2]
+    width = (T, FT, FFT)                     # cells of one scalar, vector, matrix
+    start = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
+    v0 = start[1]                            # the features
     record = predictions.shape[0] >= n_valid
-    tmp_s = np.empty(T)
-    tmp_v = np.empty(FT)
-    tmp_m = np.empty(FFT)
+    tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
     loss = np.empty(T)
     alive = np.empty(T, dtype=np.bool_)
-    tmp_s2 = np.empty(T)
     label = np.empty(T)
     error_bits = np.empty(1)  # a float64 cell viewed as uint64 for hashing
     error_bits_u64 = error_bits.view(np.uint64)
     inv_F = 1.0 / float(F)
-    inv_FF = inv_F * inv_F
 
     for b in range(offsets.shape[0]):
         setup_start = offsets[b]
@@ -134,9 +157,7 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
         if rng_reseed >= 0:
             rng_state[0] = U(rng_reseed)
         if fresh_memory:
-            S[:] = 0.0
-            V[:] = 0.0
-            M[:] = 0.0
+            mem[:] = 0.0
         for t in range(T):
             alive[t] = True
             loss[t] = 0.0
@@ -161,23 +182,23 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 label_base = U(example) * T
                 if phase == _VALID_PREDICT:
                     for c in range(FT):
-                        V[c] = valid_features[base + c]
+                        mem[v0 + c] = valid_features[base + c]
                     for t in range(T):
                         label[t] = valid_labels[label_base + t]
                 else:
                     for c in range(FT):
-                        V[c] = train_features[base + c]
+                        mem[v0 + c] = train_features[base + c]
                     if phase == _TRAIN_PREDICT:  # Learn reuses the labels Predict loaded
                         for t in range(T):
                             label[t] = train_labels[label_base + t]
                 if phase == _TRAIN_LEARN:
                     for t in range(T):
-                        S[t] = label[t]
+                        mem[t] = label[t]
                     lo = learn_start
                     hi = learn_stop
                 else:
                     for t in range(T):
-                        S[t] = 0.0
+                        mem[t] = 0.0
                     lo = predict_start
                     hi = learn_start
 
@@ -186,343 +207,180 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 op = code[k, 0]
                 if op == 0:
                     continue
-                a = U(code[k, 1])
-                bb = U(code[k, 2])
-                o = U(code[k, 3])
-                if op <= 15:  # scalar -> scalar
-                    sa = a * T
-                    sb = bb * T
-                    so = o * T
-                    if op == 1:
-                        for t in range(T):
-                            S[so + t] = S[sa + t] + S[sb + t]
-                    elif op == 2:
-                        for t in range(T):
-                            S[so + t] = S[sa + t] - S[sb + t]
-                    elif op == 3:
-                        for t in range(T):
-                            S[so + t] = S[sa + t] * S[sb + t]
-                    elif op == 4:
-                        for t in range(T):
-                            S[so + t] = S[sa + t] / S[sb + t]
-                    elif op == 5:
-                        for t in range(T):
-                            S[so + t] = abs(S[sa + t])
-                    elif op == 6:
-                        for t in range(T):
-                            S[so + t] = 1.0 / S[sa + t]
-                    elif op == 7:
-                        for t in range(T):
-                            S[so + t] = np.sin(S[sa + t])
-                    elif op == 8:
-                        for t in range(T):
-                            S[so + t] = np.cos(S[sa + t])
-                    elif op == 9:
-                        for t in range(T):
-                            S[so + t] = np.tan(S[sa + t])
-                    elif op == 10:
-                        for t in range(T):
-                            S[so + t] = np.arcsin(S[sa + t])
-                    elif op == 11:
-                        for t in range(T):
-                            S[so + t] = np.arccos(S[sa + t])
-                    elif op == 12:
-                        for t in range(T):
-                            S[so + t] = np.arctan(S[sa + t])
-                    elif op == 13:
-                        for t in range(T):
-                            S[so + t] = np.exp(S[sa + t])
-                    elif op == 14:
-                        for t in range(T):
-                            S[so + t] = np.log(S[sa + t])
+                kind = _OUT_KIND[op]
+                n = width[kind]
+                po = start[kind] + U(code[k, 3]) * n
+                kind1 = _IN1_KIND[op]
+                pa = start[kind1] + U(code[k, 1]) * width[kind1] if kind1 >= 0 else U(0)
+                kind2 = _IN2_KIND[op]
+                pb = start[kind2] + U(code[k, 2]) * width[kind2] if kind2 >= 0 else U(0)
+                function = _ELEMENTWISE[op]
+                if function == _ADD:
+                    for c in range(n):
+                        mem[po + c] = mem[pa + c] + mem[pb + c]
+                elif function == _SUB:
+                    for c in range(n):
+                        mem[po + c] = mem[pa + c] - mem[pb + c]
+                elif function == _MUL:
+                    for c in range(n):
+                        mem[po + c] = mem[pa + c] * mem[pb + c]
+                elif function == _DIV:
+                    for c in range(n):
+                        mem[po + c] = mem[pa + c] / mem[pb + c]
+                elif function == _MIN:  # std::min(a, b) = b < a ? b : a
+                    for c in range(n):
+                        x1 = mem[pa + c]
+                        x2 = mem[pb + c]
+                        mem[po + c] = x2 if x2 < x1 else x1
+                elif function == _MAX:  # std::max(a, b) = a < b ? b : a
+                    for c in range(n):
+                        x1 = mem[pa + c]
+                        x2 = mem[pb + c]
+                        mem[po + c] = x2 if x1 < x2 else x1
+                elif function == _ABS:
+                    for c in range(n):
+                        mem[po + c] = abs(mem[pa + c])
+                elif function == _RECIPROCAL:
+                    for c in range(n):
+                        mem[po + c] = 1.0 / mem[pa + c]
+                elif function == _HEAVISIDE:
+                    if kind == ops.SCALAR:  # >= for scalars, > for vectors and matrices
+                        for c in range(n):
+                            mem[po + c] = 1.0 if mem[pa + c] >= 0.0 else 0.0
                     else:
-                        for t in range(T):
-                            S[so + t] = 1.0 if S[sa + t] >= 0.0 else 0.0
-                elif op == 16:
-                    va = a * FT
-                    vo = o * FT
-                    for c in range(FT):
-                        V[vo + c] = 1.0 if V[va + c] > 0.0 else 0.0
-                elif op == 17:
-                    ma = a * FFT
-                    mo = o * FFT
-                    for c in range(FFT):
-                        M[mo + c] = 1.0 if M[ma + c] > 0.0 else 0.0
-                elif op == 18:
-                    sa = a * T
-                    vb = bb * FT
-                    vo = o * FT
-                    for i in range(F):
-                        for t in range(T):
-                            V[vo + i * T + t] = S[sa + t] * V[vb + i * T + t]
-                elif op == 19:
-                    sa = a * T
-                    vo = o * FT
-                    for i in range(F):
-                        for t in range(T):
-                            V[vo + i * T + t] = S[sa + t]
-                elif op == 20:
-                    va = a * FT
-                    vo = o * FT
-                    for c in range(FT):
-                        V[vo + c] = 1.0 / V[va + c]
-                elif op == 21 or op == 50 or op == 54:  # vector -> scalar reductions
-                    va = a * FT
-                    so = o * T
+                        for c in range(n):
+                            mem[po + c] = 1.0 if mem[pa + c] > 0.0 else 0.0
+                elif op <= 14:  # scalar functions 7..14
                     for t in range(T):
-                        tmp_s[t] = 0.0
-                    if op == 21:
-                        for i in range(F):
-                            for t in range(T):
-                                tmp_s[t] += V[va + i * T + t] * V[va + i * T + t]
-                        for t in range(T):
-                            S[so + t] = np.sqrt(tmp_s[t])
-                    else:
-                        for i in range(F):
-                            for t in range(T):
-                                tmp_s[t] += V[va + i * T + t]
-                        if op == 50:
-                            for t in range(T):
-                                S[so + t] = tmp_s[t] * inv_F
+                        x1 = mem[pa + t]
+                        if op == 7:
+                            x1 = np.sin(x1)
+                        elif op == 8:
+                            x1 = np.cos(x1)
+                        elif op == 9:
+                            x1 = np.tan(x1)
+                        elif op == 10:
+                            x1 = np.arcsin(x1)
+                        elif op == 11:
+                            x1 = np.arccos(x1)
+                        elif op == 12:
+                            x1 = np.arctan(x1)
+                        elif op == 13:
+                            x1 = np.exp(x1)
                         else:
-                            for t in range(T):
-                                tmp_s2[t] = 0.0
-                            for i in range(F):
-                                for t in range(T):
-                                    tmp_s2[t] += V[va + i * T + t] * V[va + i * T + t]
-                            for t in range(T):
-                                mean = tmp_s[t] * inv_F
-                                S[so + t] = np.sqrt(tmp_s2[t] * inv_F - mean * mean)
-                elif op == 22:
-                    va = a * FT
-                    vo = o * FT
-                    for c in range(FT):
-                        V[vo + c] = abs(V[va + c])
-                elif op <= 26 or op == 45 or op == 48:  # vector elementwise binary
-                    va = a * FT
-                    vb = bb * FT
-                    vo = o * FT
-                    if op == 23:
-                        for c in range(FT):
-                            V[vo + c] = V[va + c] + V[vb + c]
-                    elif op == 24:
-                        for c in range(FT):
-                            V[vo + c] = V[va + c] - V[vb + c]
-                    elif op == 25:
-                        for c in range(FT):
-                            V[vo + c] = V[va + c] * V[vb + c]
-                    elif op == 26:
-                        for c in range(FT):
-                            V[vo + c] = V[va + c] / V[vb + c]
-                    elif op == 45:
-                        for c in range(FT):
-                            x1 = V[va + c]
-                            x2 = V[vb + c]
-                            V[vo + c] = x2 if x2 < x1 else x1
-                    else:
-                        for c in range(FT):
-                            x1 = V[va + c]
-                            x2 = V[vb + c]
-                            V[vo + c] = x2 if x1 < x2 else x1
-                elif op == 27:
-                    va = a * FT
-                    vb = bb * FT
-                    so = o * T
-                    for t in range(T):  # out is a scalar: it cannot alias the inputs
-                        S[so + t] = V[va + t] * V[vb + t]
+                            x1 = np.log(x1)
+                        mem[po + t] = x1
+                elif op == 18 or op == 29:  # scalar * vector, scalar * matrix
+                    for c in range(U(0), n, T):
+                        for t in range(T):
+                            mem[po + c + t] = mem[pa + t] * mem[pb + c + t]
+                elif op == 19:  # broadcast a scalar to a vector
+                    for c in range(U(0), n, T):
+                        for t in range(T):
+                            mem[po + c + t] = mem[pa + t]
+                elif _REDUCTION[op] != 0:  # norm, mean, std of a vector or matrix
+                    cells = width[kind1]
+                    for t in range(T):
+                        tmp[t] = 0.0       # sum
+                        tmp[T + t] = 0.0   # sum of squares
+                    for c in range(U(0), cells, T):
+                        for t in range(T):
+                            x1 = mem[pa + c + t]
+                            tmp[t] += x1
+                            tmp[T + t] += x1 * x1
+                    count = float(cells // T)
+                    reduction = _REDUCTION[op]
+                    for t in range(T):
+                        if reduction == _NORM:
+                            mem[po + t] = np.sqrt(tmp[T + t])
+                        elif reduction == _MEAN:
+                            mem[po + t] = tmp[t] / count
+                        else:
+                            mean = tmp[t] / count
+                            mem[po + t] = np.sqrt(tmp[T + t] / count - mean * mean)
+                elif op == 27:  # dot: the output scalar cannot alias the input vectors
+                    for t in range(T):
+                        mem[po + t] = mem[pa + t] * mem[pb + t]
                     for i in range(U(1), F):
                         for t in range(T):
-                            S[so + t] += V[va + i * T + t] * V[vb + i * T + t]
-                elif op == 28:
-                    va = a * FT
-                    vb = bb * FT
-                    mo = o * FFT
+                            mem[po + t] += mem[pa + i * T + t] * mem[pb + i * T + t]
+                elif op == 28:  # outer product
                     for i in range(F):
                         for j in range(F):
                             for t in range(T):
-                                M[mo + (i * F + j) * T + t] = V[va + i * T + t] * V[vb + j * T + t]
-                elif op == 29:
-                    sa = a * T
-                    mb = bb * FFT
-                    mo = o * FFT
-                    for c in range(F * F):
-                        for t in range(T):
-                            M[mo + c * T + t] = S[sa + t] * M[mb + c * T + t]
-                elif op == 30:
-                    ma = a * FFT
-                    mo = o * FFT
-                    for c in range(FFT):
-                        M[mo + c] = 1.0 / M[ma + c]
-                elif op == 31:
-                    ma = a * FFT
-                    vb = bb * FT
-                    vo = o * FT
+                                mem[po + (i * F + j) * T + t] = (mem[pa + i * T + t]
+                                                                 * mem[pb + j * T + t])
+                elif op == 31:  # matrix @ vector (the output may alias the input)
                     for c in range(FT):
-                        tmp_v[c] = 0.0
+                        tmp[c] = 0.0
                     for i in range(F):
                         for j in range(F):
                             for t in range(T):
-                                tmp_v[i * T + t] += M[ma + (i * F + j) * T + t] * V[vb + j * T + t]
+                                tmp[i * T + t] += (mem[pa + (i * F + j) * T + t]
+                                                   * mem[pb + j * T + t])
                     for c in range(FT):
-                        V[vo + c] = tmp_v[c]
-                elif op == 32 or op == 33:
-                    va = a * FT
-                    mo = o * FFT
+                        mem[po + c] = tmp[c]
+                elif op == 32 or op == 33:  # column / row broadcast of a vector
                     for i in range(F):
                         for j in range(F):
-                            src = va + (i if op == 32 else j) * T
+                            source = pa + (i if op == 32 else j) * T
                             for t in range(T):
-                                M[mo + (i * F + j) * T + t] = V[src + t]
-                elif op == 34 or op == 51 or op == 55:  # matrix -> scalar reductions
-                    ma = a * FFT
-                    so = o * T
-                    for t in range(T):
-                        tmp_s[t] = 0.0
-                        tmp_s2[t] = 0.0
-                    for c in range(F * F):
-                        for t in range(T):
-                            x1 = M[ma + c * T + t]
-                            tmp_s[t] += x1
-                            tmp_s2[t] += x1 * x1
-                    for t in range(T):
-                        if op == 34:
-                            S[so + t] = np.sqrt(tmp_s2[t])
-                        elif op == 51:
-                            S[so + t] = tmp_s[t] * inv_FF
-                        else:
-                            mean = tmp_s[t] * inv_FF
-                            S[so + t] = np.sqrt(tmp_s2[t] * inv_FF - mean * mean)
+                                mem[po + (i * F + j) * T + t] = mem[source + t]
                 elif op == 35 or op == 36 or op == 52 or op == 53:  # matrix -> vector
-                    ma = a * FFT
-                    vo = o * FT
-                    for c in range(FT):
-                        tmp_v[c] = 0.0
-                        tmp_m[c] = 0.0
+                    for c in range(2 * FT):
+                        tmp[c] = 0.0       # sums, then sums of squares, per row/column
                     for i in range(F):
                         for j in range(F):
                             r = j if op == 35 else i
                             for t in range(T):
-                                x1 = M[ma + (i * F + j) * T + t]
-                                tmp_v[r * T + t] += x1 * x1
-                                tmp_m[r * T + t] += x1
+                                x1 = mem[pa + (i * F + j) * T + t]
+                                tmp[r * T + t] += x1
+                                tmp[FT + r * T + t] += x1 * x1
                     for c in range(FT):
                         if op == 35 or op == 36:
-                            V[vo + c] = np.sqrt(tmp_v[c])
+                            mem[po + c] = np.sqrt(tmp[FT + c])
                         elif op == 52:
-                            V[vo + c] = tmp_m[c] * inv_F
+                            mem[po + c] = tmp[c] * inv_F
                         else:
-                            mean = tmp_m[c] * inv_F
-                            V[vo + c] = np.sqrt(tmp_v[c] * inv_F - mean * mean)
-                elif op == 37:
-                    ma = a * FFT
-                    mo = o * FFT
+                            mean = tmp[c] * inv_F
+                            mem[po + c] = np.sqrt(tmp[FT + c] * inv_F - mean * mean)
+                elif op == 37:  # transpose (the output may alias the input)
                     for c in range(FFT):
-                        tmp_m[c] = M[ma + c]
+                        tmp[c] = mem[pa + c]
                     for i in range(F):
                         for j in range(F):
                             for t in range(T):
-                                M[mo + (i * F + j) * T + t] = tmp_m[(j * F + i) * T + t]
-                elif op == 38:
-                    ma = a * FFT
-                    mo = o * FFT
+                                mem[po + (i * F + j) * T + t] = tmp[(j * F + i) * T + t]
+                elif op == 43:  # matrix product (the output may alias an input)
                     for c in range(FFT):
-                        M[mo + c] = abs(M[ma + c])
-                elif op <= 42 or op == 46 or op == 49:  # matrix elementwise binary
-                    ma = a * FFT
-                    mb = bb * FFT
-                    mo = o * FFT
-                    if op == 39:
-                        for c in range(FFT):
-                            M[mo + c] = M[ma + c] + M[mb + c]
-                    elif op == 40:
-                        for c in range(FFT):
-                            M[mo + c] = M[ma + c] - M[mb + c]
-                    elif op == 41:
-                        for c in range(FFT):
-                            M[mo + c] = M[ma + c] * M[mb + c]
-                    elif op == 42:
-                        for c in range(FFT):
-                            M[mo + c] = M[ma + c] / M[mb + c]
-                    elif op == 46:
-                        for c in range(FFT):
-                            x1 = M[ma + c]
-                            x2 = M[mb + c]
-                            M[mo + c] = x2 if x2 < x1 else x1
-                    else:
-                        for c in range(FFT):
-                            x1 = M[ma + c]
-                            x2 = M[mb + c]
-                            M[mo + c] = x2 if x1 < x2 else x1
-                elif op == 43:
-                    ma = a * FFT
-                    mb = bb * FFT
-                    mo = o * FFT
-                    for c in range(FFT):
-                        tmp_m[c] = 0.0
+                        tmp[c] = 0.0
                     for i in range(F):
                         for m in range(F):
                             for j in range(F):
                                 for t in range(T):
-                                    tmp_m[(i * F + j) * T + t] += (
-                                        M[ma + (i * F + m) * T + t] * M[mb + (m * F + j) * T + t])
+                                    tmp[(i * F + j) * T + t] += (
+                                        mem[pa + (i * F + m) * T + t]
+                                        * mem[pb + (m * F + j) * T + t])
                     for c in range(FFT):
-                        M[mo + c] = tmp_m[c]
-                elif op == 44:
-                    sa = a * T
-                    sb = bb * T
-                    so = o * T
+                        mem[po + c] = tmp[c]
+                elif op <= 58:  # constant sets: s = d0; v[int(F*d0)] = d1; m[..][..] = d2
+                    if op == 57:
+                        po += U(int(float(F) * data[k, 0])) * T
+                    elif op == 58:
+                        po += (U(int(float(F) * data[k, 0])) * F
+                               + U(int(float(F) * data[k, 1]))) * T
+                    value = data[k, op - 56]
                     for t in range(T):
-                        x1 = S[sa + t]
-                        x2 = S[sb + t]
-                        S[so + t] = x2 if x2 < x1 else x1
-                elif op == 47:
-                    sa = a * T
-                    sb = bb * T
-                    so = o * T
-                    for t in range(T):
-                        x1 = S[sa + t]
-                        x2 = S[sb + t]
-                        S[so + t] = x2 if x1 < x2 else x1
-                elif op == 56:
-                    so = o * T
-                    value = data[k, 0]
-                    for t in range(T):
-                        S[so + t] = value
-                elif op == 57:
-                    vo = o * FT + U(int(float(F) * data[k, 0])) * T
-                    value = data[k, 1]
-                    for t in range(T):
-                        V[vo + t] = value
-                elif op == 58:
-                    mo = o * FFT + (U(int(float(F) * data[k, 0])) * F
-                                    + U(int(float(F) * data[k, 1]))) * T
-                    value = data[k, 2]
-                    for t in range(T):
-                        M[mo + t] = value
-                else:  # 59..64: random sets
+                        mem[po + t] = value
+                else:  # 59..61 uniform(d0, d1), 62..64 gaussian(mean d0, std d1)
                     low = data[k, 0]
                     high = data[k, 1]
-                    kind = (op - 59) % 3
-                    if kind == 0:
-                        base = o * T
-                        n = T
-                    elif kind == 1:
-                        base = o * FT
-                        n = FT
+                    if op <= 61:
+                        for c in range(n):
+                            mem[po + c] = low + (high - low) * _uniform01(rng_state)
                     else:
-                        base = o * FFT
-                        n = FFT
-                    for c in range(n):
-                        if op <= 61:
-                            value = low + (high - low) * _uniform01(rng_state)
-                        else:
-                            value = low + high * _gaussian(rng_state)
-                        if kind == 0:
-                            S[base + c] = value
-                        elif kind == 1:
-                            V[base + c] = value
-                        else:
-                            M[base + c] = value
+                        for c in range(n):
+                            mem[po + c] = low + high * _gaussian(rng_state)
 
             # -- after the component: errors, losses, next phase ---------------
             if phase == _SETUP:
@@ -531,10 +389,10 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 if any_classification:
                     for t in range(T):
                         if classification[t]:
-                            S[T + t] = 1.0 / (1.0 + np.exp(-S[T + t]))
+                            mem[T + t] = 1.0 / (1.0 + np.exp(-mem[T + t]))
                 train_steps[b] += n_alive
                 for t in range(T):
-                    error = abs(label[t] - S[T + t])
+                    error = abs(label[t] - mem[T + t])
                     if not error <= max_abs_error:
                         if alive[t]:
                             n_alive -= U(1)
@@ -552,11 +410,11 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                     phase = _TRAIN_PREDICT
             else:
                 for t in range(T):
-                    error = label[t] - S[T + t]
+                    error = label[t] - mem[T + t]
                     if record:
-                        predictions[example, t] = S[T + t]
+                        predictions[example, t] = mem[T + t]
                     if any_classification and classification[t]:
-                        p = 1.0 / (1.0 + np.exp(-S[T + t]))
+                        p = 1.0 / (1.0 + np.exp(-mem[T + t]))
                         error = 0.0 if (label[t] > 0.5) == (p > 0.5) else 1.0
                     if abs(error) <= max_abs_error:  # dead tasks accumulate harmlessly
                         loss[t] += error * error
@@ -580,4 +438,3 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 fitness[b, t] = squashed if np.isfinite(squashed) else 0.0
             if fingerprint:
                 hashes[b, t] = _mix(_mix(hashes[b, t], U(t)), U(n_train))
-

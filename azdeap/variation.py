@@ -15,7 +15,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from azdeap import ops
-from azdeap.generation import compile_space, draw_instruction, fill_random
+from azdeap.generation import compile_space
 
 _random = random.random
 _gauss = random.gauss
@@ -128,7 +128,7 @@ def _with_row(array, i, row):
 def _insert(individual, compiled, component, start, size):
     """Insert a random instruction at a uniform position in [0, size] of the component."""
     i = start + int(_random() * (size + 1))
-    code_row, data_row = draw_instruction(compiled.makers[component])
+    code_row, data_row = compiled.sources[component].draw()
     individual.code = _with_row(individual.code, i, code_row)
     individual.data = _with_row(individual.data, i, data_row)
     _resize(individual, component, 1)
@@ -168,7 +168,7 @@ def mut_randomize_instruction(individual, space):
     component, start, size = _pick(individual, compiled)
     if size:
         i = start + int(_random() * size)
-        individual.code[i], individual.data[i] = draw_instruction(compiled.makers[component])
+        individual.code[i], individual.data[i] = compiled.sources[component].draw()
     return _changed(individual)
 
 
@@ -177,8 +177,7 @@ def mut_randomize_component(individual, space):
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
     stop = start + size
-    fill_random(individual.code[start:stop], individual.data[start:stop],
-                compiled.makers[component])
+    compiled.sources[component].fill(individual.code[start:stop], individual.data[start:stop])
     return _changed(individual)
 
 
@@ -187,8 +186,7 @@ def mut_randomize_algorithm(individual, space):
     compiled = compile_space(space)
     for component in compiled.mutable:
         start, stop = individual.bounds(component)
-        fill_random(individual.code[start:stop], individual.data[start:stop],
-                    compiled.makers[component])
+        compiled.sources[component].fill(individual.code[start:stop], individual.data[start:stop])
     return _changed(individual)
 
 

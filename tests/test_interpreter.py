@@ -36,7 +36,8 @@ def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
            fresh_memory=True, rng_state=None, rng_reseed=-1, fingerprint=False,
            predictions=None):
     """Call ``interpreter.run_batch`` (by keyword) for the algorithms of ``sizes`` stacked
-    in code/data; returns the outputs fitness, steps, hashes, status."""
+    in code/data, with the memory given as flat S, V, M arrays (updated in place);
+    returns the outputs fitness, steps, hashes, status."""
     sizes = np.array(sizes, np.int64).reshape(-1, 3)
     n_algorithms, n_tasks = len(sizes), train_y.shape[1]
     offsets = np.zeros(n_algorithms, np.int64)
@@ -45,6 +46,8 @@ def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
                           steps=np.full(n_algorithms, -1, np.int64),
                           hashes=np.zeros((n_algorithms, n_tasks), np.uint64),
                           status=np.full(n_algorithms, -1, np.int64))
+    F = train_x.shape[1]
+    mem = np.concatenate((S, V, M))  # the kernel's flat memory; copied back below
     interpreter.run_batch(
         code=np.ascontiguousarray(code, np.int32), data=np.ascontiguousarray(data, np.float64),
         offsets=offsets, sizes=sizes, train_x=train_x, train_y=train_y, valid_x=valid_x,
@@ -53,11 +56,15 @@ def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
                         else np.asarray(classification, np.bool_)),
         n_train=len(train_y) if n_train is None else n_train,
         n_valid=len(valid_y) if n_valid is None else n_valid,
-        max_abs_error=float(max_abs_error), S=S, V=V, M=M, fresh_memory=fresh_memory,
+        max_abs_error=float(max_abs_error), mem=mem,
+        memory_sizes=np.array([len(S) // n_tasks, len(V) // (F * n_tasks),
+                               len(M) // (F * F * n_tasks)], np.int64),
+        fresh_memory=fresh_memory,
         rng_state=np.array([0], np.uint64) if rng_state is None else rng_state,
         rng_reseed=rng_reseed, fingerprint=fingerprint, fitness=out.fitness,
         train_steps=out.steps, hashes=out.hashes, status=out.status,
         predictions=np.zeros((0, 0)) if predictions is None else predictions)
+    S[:], V[:], M[:] = np.split(mem, [len(S), len(S) + len(V)])
     return out
 
 

@@ -1,0 +1,120 @@
+"""The 5-minute demo: individuals per second and time to solution.
+
+    python benchmarks/bench_demo.py throughput [--individuals 300000]
+    python benchmarks/bench_demo.py solve [--seeds 1 2 3 4 5] [--workers 1]
+
+throughput: one demo experiment's evolution on one core (a fixed number of
+individuals after a warm-up), plus what each per-individual step costs.
+solve: the whole demo (experiments until T_select fitness > 0.9999, then the
+final evaluation) per seed: wall and CPU seconds, experiments, individuals.
+With --workers N > 1 each seed runs as `python -m scoop -n N azdeap/run.py`.
+"""
+import argparse
+import dataclasses
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from azdeap.algorithms import eaRegularized  # noqa: E402
+from azdeap.config import load_config  # noqa: E402
+from azdeap.experiment import build_tasks, build_toolbox, run_experiments  # noqa: E402
+
+CPP_INDIVIDUALS_PER_SECOND = 44_000      # SPEC section 13, one core
+CPP_SECONDS_TO_SOLUTION = {1: 134, 2: 22.5, 3: 47}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def throughput(individuals, seed=1):
+    config = load_config(None)
+    random.seed(seed)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize_seeds=True))
+    population = toolbox.population(config.evolution.population)
+    batch = config.evolution.batch
+    eaRegularized(population, toolbox, batch=batch, max_individuals=50_000, verbose=False)
+    start, cpu = time.perf_counter(), time.process_time()
+    population, logbook = eaRegularized(population, toolbox, batch=batch,
+                                        max_individuals=individuals, verbose=False)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    last = logbook[-1]
+    rate = last["individuals"] / seconds
+    print("demo evolution, one core, batch %d: %d individuals in %.2f s (%.2f CPU-s)"
+          % (batch, last["individuals"], seconds, cpu))
+    print("  %.0f individuals/s (C++ reference %d/s: %.2fx); %.0f train steps/individual; "
+          "FEC hit rate %.1f%%" % (rate, CPP_INDIVIDUALS_PER_SECOND,
+                                    rate / CPP_INDIVIDUALS_PER_SECOND,
+                                    last["train_steps"] / last["individuals"],
+                                    100 * last["cached"] / max(1, last["evals"])))
+    parents = toolbox.select(population, batch)
+    children = [toolbox.clone(p) for p in parents]
+    for child in children:
+        toolbox.mutate(child)
+    n = 20
+    costs = {
+        "select": timeit.timeit(lambda: toolbox.select(population, batch), number=n),
+        "clone": timeit.timeit(lambda: [toolbox.clone(p) for p in parents], number=n),
+        "mutate": timeit.timeit(lambda: [toolbox.mutate(toolbox.clone(p)) for p in parents],
+                                number=n)
+        - timeit.timeit(lambda: [toolbox.clone(p) for p in parents], number=n),
+        "evaluate (FEC, batch)": timeit.timeit(lambda: toolbox.evaluate_batch(children),
+                                               number=n),
+    }
+    print("  per individual: " + ", ".join("%s %.2f us" % (name, 1e6 * t / (n * batch))
+                                           for name, t in costs.items())
+          + "; all: %.2f us" % (1e6 / rate))
+
+
+def solve(seeds, workers):
+    rows = []
+    for seed in seeds:
+        if workers > 1:
+            start = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-m", "scoop", "-n", str(workers), "azdeap/run.py",
+                 "--seed", str(seed), "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                check=True).stdout
+            wall = time.perf_counter() - start
+            match = re.search(r"final fitness \(\d+ unseen tasks\): ([\d.]+) after (\d+) "
+                              r"experiment\(s\), (\d+) individuals", out)
+            final, experiments, individuals = (float(match[1]), int(match[2]),
+                                               int(match[3]))
+            cpu = float("nan")
+        else:
+            config = dataclasses.replace(load_config(None), seed=seed)
+            start, cpu0 = time.perf_counter(), time.process_time()
+            result = run_experiments(config, verbose=False, log=lambda *_: None)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
+            final, experiments, individuals = (result.final_fitness, result.experiments,
+                                               result.individuals)
+        rows.append((seed, wall, cpu, experiments, individuals, final))
+        print("seed %3d: %7.1f s wall %7.1f CPU-s  %2d experiment(s)  %9d individuals  "
+              "final fitness %.6f" % rows[-1], flush=True)
+    walls = [row[1] for row in rows]
+    print("median %.1f s wall (mean %.1f s) over %d seeds, %d worker(s); "
+          "C++ reference seeds 1/2/3: 134 CPU-s / 22.5 s / 47 s (median 47 s)"
+          % (statistics.median(walls), statistics.mean(walls), len(rows), workers))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("throughput")
+    t.add_argument("--individuals", type=int, default=300_000)
+    s = sub.add_parser("solve")
+    s.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    s.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.command == "throughput":
+        throughput(args.individuals)
+    else:
+        solve(args.seeds, args.workers)
+
+
+if __name__ == "__main__":
+    main()
