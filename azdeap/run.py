@@ -19,10 +19,15 @@ from azdeap.config import ConfigError, load_config  # noqa: E402
 from azdeap.experiment import ExperimentError, run_experiments  # noqa: E402
 
 
+def under_scoop():
+    import scoop
+    return scoop.IS_RUNNING
+
+
 def parallel_map():
     """(map, chunks per batch): scoop's futures.map when running under scoop."""
     import scoop
-    if scoop.IS_RUNNING:
+    if under_scoop():
         from scoop import futures
         return futures.map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
     return map, 1
@@ -56,4 +61,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    # scoop's launcher exits with status 0 whatever its root does, and turns a
+    # SystemExit into a traceback: under scoop an error is just its one line.
+    if exit_code and not under_scoop():
+        sys.exit(exit_code)

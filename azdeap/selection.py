@@ -32,9 +32,11 @@ def selAgingTournament(individuals, k, tournsize):
 
 
 def replaceOldest(population, offspring):
-    """Aging: the offspring replace the oldest individuals (the front of the list)."""
-    del population[:len(offspring)]
+    """Aging: the offspring replace the oldest individuals (the front of the list);
+    the population keeps its size."""
+    size = len(population)
     population.extend(offspring)
+    del population[:len(population) - size]
 
 
 def replaceWorst(population, offspring):

@@ -125,6 +125,12 @@ def _with_row(array, i, row):
     return new
 
 
+def _without_row(array, i):
+    new = array[:-1].copy()
+    new[i:] = array[i + 1:]
+    return new
+
+
 def _insert(individual, compiled, component, start, size):
     """Insert a random instruction at a uniform position in [0, size] of the component."""
     i = start + int(_random() * (size + 1))
@@ -137,8 +143,8 @@ def _insert(individual, compiled, component, start, size):
 def _remove(individual, component, start, size):
     """Remove the instruction at a uniform position of the component (size > 0)."""
     i = start + int(_random() * size)
-    individual.code = np.concatenate((individual.code[:i], individual.code[i + 1:]))
-    individual.data = np.concatenate((individual.data[:i], individual.data[i + 1:]))
+    individual.code = _without_row(individual.code, i)
+    individual.data = _without_row(individual.data, i)
     _resize(individual, component, -1)
 
 

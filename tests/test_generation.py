@@ -45,27 +45,42 @@ def draws(op, n=3000, memory=MEMORY):
     return np.array([c for c, _ in rows]), np.array([d for _, d in rows])
 
 
-def test_addresses_in_spec_ranges_and_cover_them():
+@pytest.mark.parametrize("memory", [MEMORY, Memory(40, 40, 40)])  # tables / direct draws
+def test_addresses_in_spec_ranges_and_cover_them(memory):
     random.seed(1)
     for op in ALL_OPS:
         spec = ops.OPS[op]
-        code, data = draws(op, 800)
+        code, data = draws(op, 800, memory)
         for code_row, data_row in zip(code, data):
-            check_row(code_row, data_row, MEMORY)
+            check_row(code_row, data_row, memory)
         for column, kind in enumerate(spec.inputs, 1):  # inputs: all of [0, MAX), s0/v0 too
-            assert set(code[:, column]) == set(range(MEMORY[kind])), spec.name
+            assert set(code[:, column]) == set(range(memory[kind])), spec.name
         low = 0 if spec.output == ops.MATRIX else 1  # outputs: never s0 / v0
-        assert set(code[:, 3]) == set(range(low, MEMORY[spec.output])), spec.name
+        assert set(code[:, 3]) == set(range(low, memory[spec.output])), spec.name
         assert (code[:, 0] == op).all()
 
 
-def test_op_is_uniform_over_the_list():
+@pytest.mark.parametrize("path", ["pool", "makers"])
+def test_op_then_each_address_uniform(path):
     random.seed(2)
-    counts = collections.Counter(generation.random_instruction(DEMO_OPS, Memory())[0][0]
-                                 for _ in range(6000))
+    source = generation.InstructionSource(DEMO_OPS, Memory())
+    assert source.pool is not None  # small memory: one table of the whole op list
+    if path == "makers":
+        source.pool = None
+    n = 12000
+    rows = [source.draw() for _ in range(n)]
+    counts = collections.Counter(code[0] for code, _ in rows)
     assert set(counts) == set(DEMO_OPS)
+    assert all(abs(counts[op] / n - 1 / 6) < 0.02 for op in DEMO_OPS), counts
+    for code_row, data_row in rows:
+        check_row(code_row, data_row, Memory())
     for op in DEMO_OPS:
-        assert abs(counts[op] / 6000 - 1 / 6) < 0.025
+        code = np.array([c for c, _ in rows if c[0] == op])
+        for column, (low, span) in enumerate(generation.field_ranges(op, Memory())[1:], 1):
+            if span:
+                frequencies = np.bincount(code[:, column] - low, minlength=span) / len(code)
+                assert np.allclose(frequencies, 1 / span, atol=0.05), (op, column, frequencies)
+    assert generation.instruction_source(DEMO_OPS, Memory(20, 20, 20)).pool is None
 
 
 @pytest.mark.parametrize("name, low, high", [
@@ -113,14 +128,17 @@ def test_ops_without_addresses_in_memory_are_rejected_up_front():
     generation.check_space(DEMO_SPACE._replace(memory=no_matrix))  # demo ops need no matrix
 
 
-def test_random_component():
+@pytest.mark.parametrize("memory", [Memory(), Memory(20, 20, 20)])  # pool / makers
+def test_random_component(memory):
     random.seed(5)
-    code, data = generation.random_component(DEMO_OPS, 7, Memory())
-    assert code.shape == (7, 4) and code.dtype == np.int32
-    assert data.shape == (7, 3) and data.dtype == np.float64
-    assert set(code[:, 0]) <= set(DEMO_OPS)
+    code, data = generation.random_component(DEMO_OPS, 60, memory)
+    assert code.shape == (60, 4) and code.dtype == np.int32
+    assert data.shape == (60, 3) and data.dtype == np.float64
+    assert set(code[:, 0]) == set(DEMO_OPS)
     for code_row, data_row in zip(code, data):
-        check_row(code_row, data_row, Memory())
+        check_row(code_row, data_row, memory)
+    constants = code[:, 0] == ops.op_code("SCALAR_CONST_SET")
+    assert constants.any() and data[constants, 0].all()  # drawn, not left zero
     code, data = generation.random_component((), 3, Memory())
     assert not code.any() and not data.any() and code.shape == (3, 4)
     code, data = generation.random_component(DEMO_OPS, 0, Memory())

@@ -1,7 +1,6 @@
 """Mutations: SPEC section 4 (and the paper's variant, section 12)."""
 import collections
 import copy
-import math
 import random
 
 import numpy as np
@@ -339,6 +338,18 @@ def test_frozen_components_are_never_touched():
     assert np.array_equal(algorithm.component(2)[1], learn[1])
     assert np.array_equal(algorithm.component(2)[0], learn[0])
     assert algorithm.sizes[0] == 10 and algorithm.sizes[2] == 8
+
+
+@pytest.mark.parametrize("memory", [Memory(), BIG])  # pool / makers in generation
+def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory):
+    random.seed(38)
+    space = DEMO_SPACE._replace(memory=memory, min_sizes=(2, 1, 3), max_sizes=(12, 4, 10))
+    algorithm = generation.random_algorithm(space)
+    for _ in range(300):
+        variation.mutate(algorithm, space, tuple(variation.MUTATIONS), mutate_prob=1.0)
+        check_valid(algorithm, space)
+        assert all(low <= size <= high - 1 for low, size, high
+                   in zip(space.min_sizes, algorithm.sizes, space.max_sizes))
 
 
 def test_no_mutable_component():
