@@ -35,8 +35,16 @@ class Memory(NamedTuple):
     vectors: int = 3
     matrices: int = 1
 
-    def size(self, kind):
-        return self[kind]
+    def checked(self):
+        """This memory, if it can run an algorithm (ValueError otherwise): s0 (label)
+        and s1 (prediction) need 2 scalars, v0 (features) 1 vector."""
+        if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in self):
+            raise ValueError("memory sizes must be integers >= 0, got %r" % (tuple(self),))
+        if self.scalars < 2 or self.vectors < 1:
+            raise ValueError("memory needs at least 2 scalars (s0 label, s1 prediction) and 1 "
+                             "vector (v0 features), got %d scalars, %d vectors"
+                             % (self.scalars, self.vectors))
+        return self
 
 
 class SearchSpace(NamedTuple):

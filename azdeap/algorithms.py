@@ -1,4 +1,5 @@
 """Evolution loops in DEAP style: ``eaRegularized`` (regularized/aging evolution)."""
+import random
 import time
 
 from deap import tools
@@ -9,20 +10,22 @@ from azdeap.selection import replaceOldest
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
 
 
-def evaluate_invalid(toolbox, individuals, chunks=1):
+def evaluate_invalid(toolbox, individuals, chunks=1, map_function=None):
     """Evaluate the individuals whose fitness is invalid; returns (evaluations,
     cache hits, train steps).  Uses ``toolbox.evaluate_batch`` (list -> list of
     fitness tuples) mapped over ``chunks`` chunks when the toolbox has it, else
-    ``toolbox.evaluate`` mapped over the individuals; both through ``toolbox.map``."""
+    ``toolbox.evaluate`` mapped over the individuals; both through
+    ``map_function`` (default ``toolbox.map``)."""
+    map_function = toolbox.map if map_function is None else map_function
     invalid = [ind for ind in individuals if not ind.fitness.valid]
     if not invalid:
         return 0, 0, 0
     evaluate_batch = getattr(toolbox, "evaluate_batch", None)
     if evaluate_batch is not None:
-        results = [fit for part in toolbox.map(evaluate_batch, split(invalid, chunks))
+        results = [fit for part in map_function(evaluate_batch, split(invalid, chunks))
                    for fit in part]
     else:
-        results = list(toolbox.map(toolbox.evaluate, invalid))
+        results = list(map_function(toolbox.evaluate, invalid))
     steps = cached = 0
     for ind, fit in zip(invalid, results):
         ind.fitness.values = fit
@@ -31,19 +34,41 @@ def evaluate_invalid(toolbox, individuals, chunks=1):
     return len(invalid), cached, steps
 
 
+class Breeder:
+    """What a worker needs to breed: the toolbox's clone, mutate and evaluate
+    (not the toolbox itself, whose ``map`` need not pickle)."""
+
+    def __init__(self, toolbox):
+        self.clone = toolbox.clone
+        self.mutate = toolbox.mutate
+        self.evaluate = toolbox.evaluate
+        self.evaluate_batch = getattr(toolbox, "evaluate_batch", None)
+        self.map = map
+
+    def __call__(self, task):
+        """Children of parents, cloned, mutated and evaluated where this runs; returns
+        (children, (evaluations, cache hits, train steps)).  The random module is
+        seeded from the task, so a run is reproducible whichever worker breeds."""
+        seed, parents = task
+        random.seed(seed)
+        children = [self.mutate(self.clone(parent))[0] for parent in parents]
+        return children, evaluate_invalid(self, children)
+
+
 def eaRegularized(population, toolbox, batch=1, chunks=1, max_individuals=None,
                   max_train_steps=None, max_seconds=None, stats=None, halloffame=None,
                   verbose=__debug__, progress_every=1000):
     """Regularized (aging) evolution (Real et al. 2019), as AutoML-Zero runs it.
 
     ``population`` is a list in age order, oldest first.  Each cycle picks
-    ``batch`` parents with ``toolbox.select(population, batch)``, clones and
-    mutates them (``toolbox.clone``, ``toolbox.mutate``), evaluates the children
-    (see ``evaluate_invalid``: ``chunks`` chunks per batch, one per worker) and
-    lets ``toolbox.replace(population, children)`` decide who leaves (default:
+    ``batch`` parents with ``toolbox.select(population, batch)``; ``toolbox.map``
+    sends them in ``chunks`` chunks (one per worker) to a ``Breeder``, which clones,
+    mutates and evaluates the children (``toolbox.clone``, ``toolbox.mutate``,
+    ``toolbox.evaluate_batch`` or ``toolbox.evaluate``); then
+    ``toolbox.replace(population, children)`` decides who leaves (default:
     ``replaceOldest``, i.e. aging).  With ``batch=1`` this is exactly the
-    original's sequential algorithm; larger batches let ``toolbox.map``
-    parallelize and amortize the per-call costs.
+    original's sequential algorithm; larger batches amortize the per-call costs
+    and give the workers of a parallel ``toolbox.map`` work to share.
 
     Stops after the first cycle that reaches any budget: ``max_individuals``
     (children made, counting the initial population), ``max_train_steps``
@@ -84,11 +109,15 @@ def eaRegularized(population, toolbox, batch=1, chunks=1, max_individuals=None,
     account(population, evaluate_invalid(toolbox, population, chunks))
     record()
     next_record = counts["individuals"] + progress_every
+    breeder = Breeder(toolbox)
     while not exhausted():
-        children = [toolbox.mutate(toolbox.clone(parent))[0]
-                    for parent in toolbox.select(population, batch)]
-        account(children, evaluate_invalid(toolbox, children, chunks))
-        replace(population, children)
+        parents = toolbox.select(population, batch)
+        tasks = [(random.getrandbits(64), part) for part in split(parents, chunks)]
+        state = random.getstate()  # breeding here must not change the driver's draws
+        for children, evaluated in toolbox.map(breeder, tasks):
+            account(children, evaluated)
+            replace(population, children)
+        random.setstate(state)
         if counts["individuals"] >= next_record:
             record()
             next_record += progress_every

@@ -39,6 +39,11 @@ class FEC(ProcessLocal):
         self.hits = self.misses = self.saved_train_steps = 0
         self._new_key()
 
+    def __getstate__(self):
+        state = self.__dict__.copy()   # a worker starts with an empty cache
+        state.update(cache=OrderedDict(), hits=0, misses=0, saved_train_steps=0)
+        return state
+
     def evaluate_batch(self, algorithms):
         """A list of ``Evaluation`` tuples: cached ones where the fingerprint hits."""
         if not algorithms:
@@ -47,12 +52,12 @@ class FEC(ProcessLocal):
             algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
         probe_steps = probe_steps.tolist()
         results = [None] * len(algorithms)
-        missed = []
+        missed = {}  # fingerprint -> indices of the algorithms that share it
         for b in range(len(algorithms)):
             key = hashes[b].tobytes()
             entry = self.cache.get(key)
             if entry is None:
-                missed.append((b, key))
+                missed.setdefault(key, []).append(b)
                 continue
             entry[1] += 1
             if entry[1] >= self.forget_every:
@@ -62,16 +67,21 @@ class FEC(ProcessLocal):
             self.hits += 1
             self.saved_train_steps += entry[2]
             results[b] = Evaluation(entry[0], probe_steps[b], cached=True)
-        if missed:
+        if missed:  # one full evaluation per new fingerprint
             task_fitness, steps, _ = self.evaluator.task_fitnesses(
-                [algorithms[b] for b, _ in missed])
+                [algorithms[same[0]] for same in missed.values()])
             fitness = self.evaluator.combine(task_fitness).tolist()
-            for (b, key), fit, full_steps in zip(missed, fitness, steps.tolist()):
-                self.cache[key] = [fit, 1, full_steps]
-                results[b] = Evaluation(fit, probe_steps[b] + full_steps)
+            for (key, same), fit, full_steps in zip(missed.items(), fitness, steps.tolist()):
+                if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
+                    self.cache[key] = [fit, len(same), full_steps]
+                self.misses += 1
+                results[same[0]] = Evaluation(fit, probe_steps[same[0]] + full_steps)
+                for b in same[1:]:
+                    self.hits += 1
+                    self.saved_train_steps += full_steps
+                    results[b] = Evaluation(fit, probe_steps[b], cached=True)
             while len(self.cache) > self.cache_size:
                 self.cache.popitem(last=False)
-            self.misses += len(missed)
         return results
 
     def __call__(self, algorithm):

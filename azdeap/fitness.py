@@ -5,6 +5,8 @@
 ``evaluate()`` is the one-off convenience; ``Learner`` runs an algorithm on a
 user's own data like a scikit-learn estimator.
 """
+import warnings
+
 import numpy as np
 
 from azdeap import interpreter
@@ -72,27 +74,22 @@ class Evaluator(ProcessLocal):
         self.tasks = list(tasks)
         if not self.tasks:
             raise ValueError("an Evaluator needs at least one task")
-        self.memory = Memory(*memory)
+        self.memory = Memory(*memory).checked()
         self._memory_sizes = np.array(self.memory, np.int64)
         self.combination = combination
         self.max_abs_error = float(max_abs_error)
         self.rng_state = np.array([seed], np.uint64)
         self.groups = group_tasks(self.tasks)
-        self._scratch = None
         self._new_key()
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_scratch"] = None
+        del state["groups"]  # the stacked task arrays: rebuilt from the tasks
         return state
 
-    def _memory_of(self, group):
-        """The flat kernel memory of a task group (built where it is first used)."""
-        if self._scratch is None:
-            self._scratch = [
-                np.zeros(interpreter.memory_size(self.memory, batch.n_features, batch.n_tasks))
-                for _, batch in self.groups]
-        return self._scratch[group]
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.groups = group_tasks(self.tasks)
 
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
                        rng_reseed=-1):
@@ -110,7 +107,9 @@ class Evaluator(ProcessLocal):
         fitness = np.empty((n_algorithms, len(self.tasks)))
         steps = np.zeros(n_algorithms, np.int64)
         hashes = np.empty((n_algorithms, len(self.tasks)), np.uint64) if fingerprint else None
-        for group, (indices, batch) in enumerate(self.groups):
+        for indices, batch in self.groups:
+            memory = np.empty(interpreter.memory_size(self.memory, batch.n_features,
+                                                      batch.n_tasks))
             group_fitness = np.empty((n_algorithms, batch.n_tasks))
             group_steps = np.empty(n_algorithms, np.int64)
             group_hashes = np.empty((n_algorithms, batch.n_tasks), np.uint64)
@@ -120,7 +119,7 @@ class Evaluator(ProcessLocal):
                 batch.valid_y, batch.classification,
                 batch.n_train if n_train is None else min(n_train, batch.n_train),
                 batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
-                self.max_abs_error, self._memory_of(group), self._memory_sizes, True, rng_state,
+                self.max_abs_error, memory, self._memory_sizes, True, rng_state,
                 rng_reseed, fingerprint, group_fitness, group_steps, group_hashes, status,
                 _NO_PREDICTIONS)
             _raise_on_bad_status(status, algorithms, self.memory)
@@ -169,7 +168,7 @@ class Learner:
             raise ValueError("kind must be 'regression' or 'classification', got %r" % (kind,))
         self.algorithm = algorithm
         self.kind = kind
-        self.memory = algorithm.memory_used() if memory is None else Memory(*memory)
+        self.memory = (algorithm.memory_used() if memory is None else Memory(*memory)).checked()
         self.rng_state = np.array([seed], np.uint64)
         self.n_features_ = None
 
@@ -201,6 +200,7 @@ class Learner:
         empty_x, empty_y = x[:0], labels[:0]
         predictions = np.empty((0 if training else n, 1))
         status = np.empty(1, np.int64)
+        steps = np.empty(1, np.int64)
         interpreter.run_batch(
             self.algorithm.code, self.algorithm.data, np.zeros(1, np.int64),
             np.array([self.algorithm.sizes], np.int64),
@@ -208,9 +208,12 @@ class Learner:
             empty_x if training else x, empty_y if training else labels,
             np.array([self.kind == "classification"]), n if training else 0,
             0 if training else n, np.inf, self._mem, np.array(self.memory, np.int64), training,
-            self.rng_state, -1, False, np.empty((1, 1)), np.empty(1, np.int64),
+            self.rng_state, -1, False, np.empty((1, 1)), steps,
             np.empty((1, 1), np.uint64), status, predictions)
         _raise_on_bad_status(status, [self.algorithm], self.memory)
+        if training and steps[0] < n:
+            warnings.warn("Learner.fit stopped at row %d of %d: the prediction was NaN or "
+                          "infinite" % (steps[0], n), RuntimeWarning, stacklevel=3)
         return predictions[:, 0]
 
     def fit(self, X, y):

@@ -173,22 +173,27 @@ class CompiledSpace(NamedTuple):
     ranges: tuple    # per op code, field_ranges(op, memory)
 
 
-_COMPILED = {}
+_BY_ID = {}  # id(space) -> (space, CompiledSpace): the fast lookup for a toolbox's space
+
+
+@lru_cache(maxsize=64)
+def _compile(space):
+    memory = _hashable(space.memory)
+    return CompiledSpace(
+        space, tuple(space.mutable_components()),
+        tuple(instruction_source(tuple(op_codes), memory) for op_codes in space.ops),
+        tuple(field_ranges(op, memory) for op in range(ops.NUM_OPS)))
 
 
 def compile_space(space):
-    """The CompiledSpace of space (cached); ValueError if an op doesn't fit the memory."""
-    compiled = _COMPILED.get(id(space))
-    if compiled is None or compiled.space is not space:
-        memory = _hashable(space.memory)
-        compiled = CompiledSpace(
-            space, tuple(space.mutable_components()),
-            tuple(instruction_source(tuple(op_codes), memory) for op_codes in space.ops),
-            tuple(field_ranges(op, memory) for op in range(ops.NUM_OPS)))
-        if len(_COMPILED) > 256:
-            _COMPILED.clear()
-        _COMPILED[id(space)] = compiled
-    return compiled
+    """The CompiledSpace of space (cached by identity, then by value, so that the
+    copies a worker unpickles share one); ValueError if an op doesn't fit the memory."""
+    entry = _BY_ID.get(id(space))
+    if entry is None or entry[0] is not space:
+        if len(_BY_ID) > 64:
+            _BY_ID.clear()
+        entry = _BY_ID[id(space)] = (space, _compile(space))
+    return entry[1]
 
 
 def check_space(space):

@@ -493,3 +493,17 @@ def test_deap_individuals_pickle_and_clone(deap_toolbox):
     assert ind.fitness.valid and not clone.fitness.valid
     assert clone != ind
     assert deap_toolbox.evaluate(ind) == (ind.fitness.values[0],)
+
+
+def test_learner_warns_when_training_stops_on_nan():
+    diverging = Algorithm.from_text(
+        "def Setup():\ndef Predict():\n  s1 = log(s2)\ndef Learn():\n  s2 = s2 - s0\n")
+    X = np.ones((20, 2))
+    with pytest.warns(RuntimeWarning, match="stopped at row"):
+        azdeap.Learner(diverging, memory=azdeap.Memory(3, 1, 0)).fit(X, np.ones(20))
+
+
+def test_too_small_memory_is_a_clear_error():
+    for memory in ((1, 1, 0), (2, 0, 0), (4, -1, 1)):
+        with pytest.raises(ValueError, match="memory"):
+            azdeap.Evaluator(tasks.make_tasks("linear", 1, 4, 10, 10), memory)

@@ -1,0 +1,94 @@
+"""Compare search schemes on the same budget and seeds: regularized evolution,
+non-aging tournament evolution and random search (the paper's baseline).
+
+Every scheme starts from the same toolbox (regularized evolution) and changes one
+``toolbox.register`` line:
+
+    regularized:  (nothing: selAgingTournament + replaceOldest)
+    non-aging:    toolbox.register("replace", selection.replaceWorst)
+    random:       toolbox.register("mutate", variation.mut_randomize_algorithm, space=space)
+
+The non-aging scheme also swaps the parent selection for DEAP's own
+``tools.selTournament``, only to show that DEAP's operators plug in: it draws the same kind
+of tournament (with replacement) as ``selAgingTournament``, so the line that matters there
+is ``replace``.  In random search every child is a fresh random algorithm, so selection
+and replacement do nothing useful; the best algorithm ever seen (the HallOfFame) is what
+counts, and it is what is reported for every scheme.
+
+Run:  python examples/compare_selection.py [BUDGET] [--seeds 1 2 3]
+"""
+import argparse
+import random
+import statistics
+
+from deap import base, tools
+
+import azdeap
+from azdeap import generation, selection, tasks, variation
+from azdeap.algorithms import eaRegularized
+
+SCHEMES = ("regularized", "non-aging", "random")
+
+
+def base_toolbox(space, evaluator):
+    """Regularized evolution, as in examples/quickstart.py."""
+    toolbox = base.Toolbox()
+    toolbox.register("individual", generation.random_algorithm, space, cls=azdeap.Individual)
+    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+    toolbox.register("evaluate", evaluator)
+    toolbox.register("evaluate_batch", evaluator.evaluate_batch)
+    toolbox.register("mutate", variation.mutate, space=space, mutate_prob=0.9)
+    toolbox.register("select", selection.selAgingTournament, tournsize=10)
+    toolbox.register("replace", selection.replaceOldest)
+    return toolbox
+
+
+def make_toolbox(scheme, space, evaluator):
+    toolbox = base_toolbox(space, evaluator)
+    if scheme == "non-aging":
+        toolbox.register("replace", selection.replaceWorst)                   # the one line
+        toolbox.register("select", tools.selTournament, tournsize=10)         # same tournament, DEAP's
+    elif scheme == "random":
+        toolbox.register("mutate", variation.mut_randomize_algorithm, space=space)  # the one line
+    elif scheme != "regularized":
+        raise ValueError("unknown scheme %r (choose from %s)" % (scheme, ", ".join(SCHEMES)))
+    return toolbox
+
+
+def run(scheme, seed, budget, space, search_tasks, population_size):
+    """Best search fitness seen by one scheme with one seed."""
+    random.seed(seed)  # same seed => same initial population for every scheme
+    evaluator = azdeap.Evaluator(search_tasks, space.memory, seed=seed)
+    toolbox = make_toolbox(scheme, space, evaluator)
+    hof = tools.HallOfFame(1)
+    eaRegularized(toolbox.population(population_size), toolbox, batch=10,
+                  max_individuals=budget, halloffame=hof, verbose=False)
+    return hof[0].fitness.values[0]
+
+
+def main(budget=20000, seeds=(1, 2, 3), population_size=100):
+    memory = azdeap.Memory(4, 3, 1)
+    space = azdeap.SearchSpace(
+        memory, ops=(("SCALAR_CONST_SET",), ("VECTOR_INNER_PRODUCT",),
+                     ("SCALAR_DIFF", "SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),
+        sizes=(5, 1, 4), min_sizes=(5, 1, 4), max_sizes=(6, 2, 5))
+    search_tasks = tasks.make_tasks("linear", 10, 4, 100, 100)
+
+    table = {scheme: [run(scheme, seed, budget, space, search_tasks, population_size)
+                      for seed in seeds] for scheme in SCHEMES}
+
+    print("best search fitness after %d individuals, seeds %s" % (budget, list(seeds)))
+    print("%-12s %10s   %s" % ("scheme", "median", "per seed"))
+    for scheme, values in table.items():
+        print("%-12s %10.6f   %s" % (scheme, statistics.median(values),
+                                     " ".join("%.6f" % v for v in values)))
+    return {scheme: statistics.median(values) for scheme, values in table.items()}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("budget", nargs="?", type=int, default=20000,
+                        help="individuals per run (default 20000)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args()
+    main(args.budget, tuple(args.seeds))

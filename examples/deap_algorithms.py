@@ -1,0 +1,95 @@
+"""Evolve AutoML-Zero algorithms with DEAP's own loops: eaSimple and eaMuPlusLambda.
+
+azdeap individuals are ordinary DEAP individuals, so DEAP's generational algorithms work
+on them unchanged.  Two things to know:
+
+* DEAP's loops call ``toolbox.mate``.  AutoML-Zero has no crossover, so register a mate
+  that hands the two individuals back unchanged and pass ``cxpb=0``.
+* Mutation is ``azdeap.variation.mutate``; it invalidates the fitness itself, and DEAP's
+  loops delete it again after mutating (harmless).
+
+Individual types: this script builds them with ``creator.create`` on top of
+``azdeap.Algorithm``.  ``azdeap.Individual`` (an Algorithm with a ready-made maximized
+``azdeap.FitnessMax``) is the alternative that needs no creator and pickles anywhere.
+
+Run:  python examples/deap_algorithms.py [GENERATIONS] [--seed N]
+"""
+import argparse
+import random
+
+import numpy as np
+from deap import algorithms, base, creator, tools
+
+import azdeap
+from azdeap import generation, tasks, variation
+
+# creator.create registers classes globally in deap.creator; guard so that importing this
+# module twice (or next to other code using the same names) does not warn/overwrite.
+if not hasattr(creator, "AZFitnessMax"):
+    creator.create("AZFitnessMax", base.Fitness, weights=(1.0,))
+if not hasattr(creator, "AZIndividual"):
+    creator.create("AZIndividual", azdeap.Algorithm, fitness=creator.AZFitnessMax)
+
+
+def no_crossover(ind1, ind2):
+    """AutoML-Zero has no crossover: return both parents unchanged."""
+    return ind1, ind2
+
+
+def make_toolbox(memory, space, search_tasks):
+    toolbox = base.Toolbox()
+    toolbox.register("individual", generation.random_algorithm, space, cls=creator.AZIndividual)
+    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+    # DEAP's loops map toolbox.evaluate over the invalid individuals (no evaluate_batch).
+    toolbox.register("evaluate", azdeap.Evaluator(search_tasks, memory))
+    toolbox.register("mate", no_crossover)
+    toolbox.register("mutate", variation.mutate, space=space, mutate_prob=1.0)
+    toolbox.register("select", tools.selTournament, tournsize=10)
+    return toolbox
+
+
+def main(generations=30, seed=1, mu=100, lambda_=200, verbose=True):
+    random.seed(seed)
+    memory = azdeap.Memory(4, 3, 1)
+    space = azdeap.SearchSpace(
+        memory, ops=(("SCALAR_CONST_SET",), ("VECTOR_INNER_PRODUCT",),
+                     ("SCALAR_DIFF", "SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),
+        sizes=(5, 1, 4), min_sizes=(5, 1, 4), max_sizes=(6, 2, 5))
+    search_tasks = tasks.make_tasks("linear", 10, 4, 100, 100)
+    toolbox = make_toolbox(memory, space, search_tasks)
+
+    stats = tools.Statistics(lambda ind: ind.fitness.values[0])
+    stats.register("mean", np.mean)
+    stats.register("max", np.max)
+    results = {}
+
+    # 1. eaSimple: each generation selects len(population) parents by tournament, clones
+    #    them, (never) mates them, mutates each with probability mutpb, re-evaluates.
+    hof = tools.HallOfFame(1)
+    population = toolbox.population(mu)
+    algorithms.eaSimple(population, toolbox, cxpb=0.0, mutpb=1.0, ngen=generations,
+                        stats=stats, halloffame=hof, verbose=verbose)
+    results["eaSimple"] = hof[0]
+
+    # 2. eaMuPlusLambda: lambda_ children by mutation (cxpb + mutpb <= 1; cxpb = 0), then
+    #    the next mu survivors are selected from parents + children.
+    hof = tools.HallOfFame(1)
+    population = toolbox.population(mu)
+    algorithms.eaMuPlusLambda(population, toolbox, mu=mu, lambda_=lambda_, cxpb=0.0,
+                              mutpb=1.0, ngen=generations, stats=stats, halloffame=hof,
+                              verbose=verbose)
+    results["eaMuPlusLambda"] = hof[0]
+
+    for name, best in results.items():
+        print("%s best (fitness %.6f, type %s):" % (name, best.fitness.values[0],
+                                                    type(best).__name__))
+        print(best)
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("generations", nargs="?", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    main(args.generations, args.seed)

@@ -1,0 +1,172 @@
+"""The scripts in examples/ run on a tiny budget and print what they promise."""
+import importlib.util
+import math
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+from deap import creator
+
+import azdeap
+from azdeap import selection, tasks, variation
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+FLOAT = r"[-+]?\d+\.\d+"
+
+
+def load(name):
+    """Import examples/<name>.py as a module (examples/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("example_" + name, EXAMPLES / (name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def listings(text):
+    """Every algorithm listing printed in text, parsed with Algorithm.from_text."""
+    blocks = re.findall(r"^def Setup\(\):\n(?:.*\n)*?def Learn\(\):\n(?:  .*\n?)*", text, re.M)
+    return [azdeap.Algorithm.from_text(block) for block in blocks]
+
+
+def test_quickstart_prints_a_parsable_best_and_its_unseen_fitness(capsys):
+    result = load("quickstart").main(budget=400, seed=3, population_size=40, verbose=True)
+    out = capsys.readouterr().out
+    assert result["logbook"][-1]["individuals"] >= 400
+    assert "individuals" in out.splitlines()[0]          # the logbook header was printed
+    (printed,) = listings(out)
+    best = result["best"]
+    assert printed == best and isinstance(best, azdeap.Individual)
+    assert 0.0 <= result["search_fitness"] <= 1.0
+    assert result["search_fitness"] == max(row["max"] for row in result["logbook"])
+    final = float(re.search(r"final fitness on 100 unseen tasks: (%s)" % FLOAT, out).group(1))
+    assert 0.0 <= final <= 1.0 and final == pytest.approx(result["final_fitness"], abs=1e-6)
+    unseen = tasks.make_tasks("linear", 100, 4, 1000, 100, param_seeds=[2000000],
+                              data_seeds=[1000000])
+    assert azdeap.evaluate(printed, unseen) == pytest.approx(final, abs=1e-6)
+
+
+def test_deap_algorithms_run_easimple_and_eamupluslambda(capsys):
+    module = load("deap_algorithms")
+    results = module.main(generations=2, mu=20, lambda_=40, verbose=False)
+    out = capsys.readouterr().out
+    assert set(results) == {"eaSimple", "eaMuPlusLambda"}
+    printed = listings(out)
+    assert printed == [results["eaSimple"], results["eaMuPlusLambda"]]
+    for best in results.values():
+        assert type(best) is creator.AZIndividual and isinstance(best, azdeap.Algorithm)
+        assert best.fitness.valid and 0.0 <= best.fitness.values[0] <= 1.0
+        assert best.sizes == (5, 1, 4)
+    a, b = object(), object()
+    assert module.no_crossover(a, b) == (a, b)
+
+
+def test_compare_selection_schemes_differ_by_one_registration(capsys):
+    module = load("compare_selection")
+    space = azdeap.SearchSpace(azdeap.Memory(4, 3, 1), (("SCALAR_CONST_SET",),) * 3,
+                               (2, 2, 2), (2, 2, 2), (3, 3, 3))
+    evaluator = azdeap.Evaluator(tasks.make_tasks("linear", 1, 4, 10, 10), space.memory)
+    base = module.make_toolbox("regularized", space, evaluator)
+    assert base.select.func is selection.selAgingTournament
+    assert base.replace.func is selection.replaceOldest
+    assert module.make_toolbox("non-aging", space, evaluator).replace.func is selection.replaceWorst
+    random_search = module.make_toolbox("random", space, evaluator)
+    assert random_search.mutate.func is variation.mut_randomize_algorithm
+    assert random_search.replace.func is selection.replaceOldest
+
+    medians = module.main(budget=200, seeds=(1, 2), population_size=20)
+    out = capsys.readouterr().out
+    assert list(medians) == ["regularized", "non-aging", "random"]
+    for scheme, median in medians.items():
+        row = re.search(r"^%s\s+(%s)\s+(%s) (%s)$" % (scheme, FLOAT, FLOAT, FLOAT), out, re.M)
+        assert row, out
+        per_seed = sorted(float(x) for x in row.groups()[1:])
+        assert 0.0 <= median <= 1.0
+        assert float(row.group(1)) == pytest.approx(median, abs=1e-6)
+        assert median == pytest.approx(sum(per_seed) / 2, abs=2e-6)  # median of two
+
+
+def test_learner_fits_regression_and_classification(capsys):
+    module = load("learner")
+    result = module.main(n_train=1000, seed=0)
+    out = capsys.readouterr().out
+    (printed,) = listings(out)
+    assert printed == azdeap.Algorithm.from_text(module.LINEAR_REGRESSOR)
+    assert printed.data[0, 0] == 0.1                    # Setup: s2 = 0.1
+    assert result["rmse"] < 0.05                        # labels have std ~1
+    assert result["accuracy"] > 0.85                    # Bayes accuracy ~0.92
+    rmse = float(re.search(r"test RMSE (%s)" % FLOAT, out).group(1))
+    assert rmse == pytest.approx(result["rmse"], abs=1e-4)
+    assert "memory (5, 3, 0)" in out                     # what the algorithm uses
+
+
+@pytest.mark.parametrize("script, args", [
+    ("quickstart.py", ["300", "--seed", "2"]),
+    ("deap_algorithms.py", ["1"]),
+    ("compare_selection.py", ["200", "--seeds", "1"]),
+    ("learner.py", ["300"]),
+])
+def test_examples_run_as_scripts(script, args):
+    done = subprocess.run([sys.executable, str(EXAMPLES / script)] + args, capture_output=True,
+                          text=True, timeout=120, cwd=EXAMPLES.parent)
+    assert done.returncode == 0, done.stderr
+    if script == "compare_selection.py":
+        assert re.search(r"^regularized\s+%s" % FLOAT, done.stdout, re.M), done.stdout
+    else:
+        assert listings(done.stdout), done.stdout
+    numbers = [float(x) for x in re.findall(r"fitness (?:on \d+ unseen tasks: )?(%s)" % FLOAT,
+                                           done.stdout)]
+    assert all(0.0 <= x <= 1.0 and not math.isnan(x) for x in numbers)
+
+
+def test_scoop_demo_script_is_valid_bash_running_run_py_under_scoop():
+    script = EXAMPLES / "scoop_demo.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    assert "python -m scoop -n" in text and "azdeap/run.py --config" in text
+    assert (EXAMPLES.parent / "configs" / "demo.yaml").exists()
+
+
+def _documented_signatures():
+    """(dotted name, parameter text) of every ``### `azdeap.x.Name(params)` `` heading."""
+    text = (EXAMPLES.parent / "docs" / "api.md").read_text()
+    return re.findall(r"^#{3,4} `(azdeap\.[\w.]+)\((.*)\)`$", text, re.M)
+
+
+def _resolve(dotted):
+    import importlib
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        module = obj
+        for name in parts[i:]:
+            obj = getattr(obj, name)
+        return module, obj
+    raise LookupError(dotted)
+
+
+def test_api_doc_signatures_match_the_code():
+    """Every signature heading in docs/api.md names the code's parameters, in order, with
+    the code's defaults."""
+    import ast
+    import builtins
+    import inspect
+    documented = _documented_signatures()
+    assert len(documented) > 60
+    for dotted, params in documented:
+        module, obj = _resolve(dotted)
+        actual = [p for p in inspect.signature(obj).parameters.values() if p.name != "self"]
+        call = ast.parse("f(%s)" % params, mode="eval").body
+        written = [(arg.id, None) for arg in call.args] + [(k.arg, k.value) for k in call.keywords]
+        assert [name for name, _ in written] == [p.name for p in actual], dotted
+        namespace = dict(vars(builtins), **vars(module))
+        for (name, default), param in zip(written, actual):
+            assert (default is not None) == (param.default is not inspect.Parameter.empty), \
+                (dotted, name)
+            if default is not None:
+                value = eval(ast.unparse(default), namespace)
+                assert value == param.default, (dotted, name, value, param.default)

@@ -1,0 +1,229 @@
+"""FEC, the functional equivalence cache (SPEC section 6), and ProcessLocal pickling."""
+import pickle
+import random
+
+import pytest
+
+from azdeap import generation
+from azdeap.algorithm import Algorithm, Memory
+from azdeap.config import Config
+from azdeap.fec import FEC
+from azdeap.fitness import Evaluation, Evaluator
+from azdeap.tasks import make_tasks
+
+N_TASKS, N_TRAIN, N_VALID = 4, 100, 50
+MEMORY = Memory(6, 3, 1)    # the README regressor uses s0-s4; s5 is free for dead code
+
+README = """\
+def Setup():
+  s2 = {lr}
+def Predict():
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2"""
+
+# The same regressor with dead code: s5 is written but never read.
+README_DEAD = """\
+def Setup():
+  s2 = {lr}
+  s5 = 0.5
+def Predict():
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s5 = s3 * s3
+  s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2"""
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return make_tasks("linear", N_TASKS, 4, N_TRAIN, N_VALID)
+
+
+def readme(lr=0.01, text=README):
+    return Algorithm.from_text(text.format(lr=lr))
+
+
+def fec_of(tasks, **kwargs):
+    return FEC(Evaluator(tasks, MEMORY), **kwargs)
+
+
+def test_hit_returns_cached_fitness_and_probe_steps(tasks):
+    plain = Evaluator(tasks, MEMORY)(readme())
+    fec = fec_of(tasks)
+    first = fec(readme())
+    assert isinstance(first, Evaluation) and not first.cached
+    assert first[0] == plain[0]
+    assert first.train_steps == 10 * N_TASKS + N_TRAIN * N_TASKS   # probe + full run
+    second = fec(readme())
+    assert second.cached
+    assert second[0] == plain[0]
+    assert second.train_steps == 10 * N_TASKS                      # the probe only
+    assert fec.stats() == {"hits": 1, "misses": 1, "hit_rate": 0.5,
+                           "saved_train_steps": N_TRAIN * N_TASKS}
+
+
+def test_probe_sizes_are_configurable(tasks):
+    fec = fec_of(tasks, train=5, valid=3)
+    assert fec(readme()).train_steps == 5 * N_TASKS + N_TRAIN * N_TASKS
+    assert fec(readme()).train_steps == 5 * N_TASKS
+
+
+def test_dead_code_is_a_hit(tasks):
+    fec = fec_of(tasks)
+    base_fit = fec(readme())
+    dead = readme(text=README_DEAD)
+    assert dead != readme() and dead.sizes != readme().sizes
+    hit = fec(dead)
+    assert hit.cached
+    assert hit[0] == base_fit[0]
+    # and the cached value is right: the dead code changes nothing
+    assert Evaluator(tasks, MEMORY)(dead)[0] == base_fit[0]
+
+
+def test_changed_constant_is_a_miss(tasks):
+    fec = fec_of(tasks)
+    a = fec(readme(0.01))
+    b = fec(readme(0.02))
+    assert not a.cached and not b.cached
+    assert a[0] != b[0]
+    assert b[0] == Evaluator(tasks, MEMORY)(readme(0.02))[0]
+    assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 0
+
+
+def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
+    """Deterministic ops (the demo's six): FEC gives the plain fitness, and the second
+    evaluation of each algorithm is a hit with the same fitness."""
+    space = Config().search_space()
+    random.seed(2024)
+    algorithms = [generation.random_algorithm(space) for _ in range(60)]
+    plain = [e[0] for e in Evaluator(tasks, space.memory).evaluate_batch(algorithms)]
+    for alg, expected in zip(algorithms, plain):
+        fec = FEC(Evaluator(tasks, space.memory))   # fresh cache: the first is a miss
+        first, second = fec(alg), fec(alg)
+        assert not first.cached and second.cached
+        assert first[0] == expected and second[0] == expected
+        assert second.train_steps <= 10 * N_TASKS
+        assert first.train_steps == second.train_steps + Evaluator(
+            tasks, space.memory)(alg).train_steps
+    # one shared cache, batched: misses equal the plain fitness, all repeats hit
+    fec = FEC(Evaluator(tasks, space.memory))
+    once = fec.evaluate_batch(algorithms)
+    for result, expected in zip(once, plain):
+        if not result.cached:
+            assert result[0] == expected
+    again = fec.evaluate_batch(algorithms)
+    assert all(r.cached for r in again)
+    assert [r[0] for r in again] == [r[0] for r in once]
+    assert all(r.train_steps <= 10 * N_TASKS for r in again)
+    stats = fec.stats()
+    assert stats["hits"] + stats["misses"] == 120
+    assert stats["misses"] == sum(not r.cached for r in once)
+
+
+def test_lru_eviction(tasks):
+    a, b, c = readme(0.01), readme(0.02), readme(0.03)
+    fec = fec_of(tasks, cache_size=2)
+    fec(a), fec(b), fec(c)              # a is evicted
+    assert len(fec.cache) == 2
+    assert fec(b).cached and fec(c).cached
+    assert not fec(a).cached            # re-inserted; evicts b (least recently used)
+    assert fec(c).cached and fec(a).cached
+    assert not fec(b).cached
+
+
+def test_hit_refreshes_lru_position(tasks):
+    a, b, c = readme(0.01), readme(0.02), readme(0.03)
+    fec = fec_of(tasks, cache_size=2)
+    fec(a), fec(b)
+    assert fec(a).cached                # a becomes most recent
+    fec(c)                              # evicts b, not a
+    assert fec(a).cached
+    assert not fec(b).cached
+
+
+def test_forget_every(tasks):
+    """count = 1 at insert, +1 per hit, erased when it reaches forget_every."""
+    fec = fec_of(tasks, forget_every=3)
+    alg = readme()
+    assert not fec(alg).cached          # insert, count 1
+    assert fec(alg).cached              # count 2
+    assert fec(alg).cached              # count 3: returned, then erased
+    assert not fec(alg).cached          # a fresh full evaluation
+    assert fec(alg).cached
+    assert fec.stats()["hits"] == 3 and fec.stats()["misses"] == 2
+
+
+def test_forget_every_1_erases_at_first_hit(tasks):
+    fec = fec_of(tasks, forget_every=1)
+    alg = readme()
+    assert [fec(alg).cached for _ in range(4)] == [False, True, False, True]
+
+
+def test_invalid_parameters(tasks):
+    evaluator = Evaluator(tasks, MEMORY)
+    for kwargs in ({"train": -1}, {"valid": -1}, {"cache_size": 0}, {"forget_every": 0}):
+        with pytest.raises(ValueError):
+            FEC(evaluator, **kwargs)
+
+
+def test_stats_counts(tasks):
+    fec = fec_of(tasks)
+    assert fec.stats() == {"hits": 0, "misses": 0, "hit_rate": 0.0, "saved_train_steps": 0}
+    results = fec.evaluate_batch([readme(0.01), readme(0.02)])
+    assert not any(r.cached for r in results)
+    results = fec.evaluate_batch([readme(0.01), readme(0.02), readme(0.03),
+                                  readme(0.01, README_DEAD)])
+    assert [r.cached for r in results] == [True, True, False, True]
+    stats = fec.stats()
+    assert stats["hits"] == 3 and stats["misses"] == 3
+    assert stats["hit_rate"] == 0.5
+    assert stats["saved_train_steps"] == 3 * N_TRAIN * N_TASKS
+    assert fec.evaluate_batch([]) == []
+
+
+def test_fec_pickle_round_trip(tasks):
+    fec = fec_of(tasks)
+    expected = fec(readme())
+    data = pickle.dumps(fec)
+    copy = pickle.loads(data)
+    assert copy is not fec
+    assert len(copy.cache) == 0 and copy.stats()["misses"] == 0  # a worker starts empty
+    first = copy(readme())
+    assert not first.cached and first[0] == expected[0]
+    assert copy(readme()).cached         # ...and caches what it sees
+    assert len(pickle.dumps(fec)) == len(data)   # the cache never travels
+    fresh = copy(readme(0.05))
+    assert not fresh.cached
+    assert fresh[0] == Evaluator(tasks, MEMORY)(readme(0.05))[0]
+
+
+def test_process_local_unpickles_to_one_object(tasks):
+    fec = fec_of(tasks)
+    data = pickle.dumps(fec)
+    first = pickle.loads(data)
+    second = pickle.loads(data)
+    assert first is second               # one object per process
+    assert first.evaluator is second.evaluator
+    first(readme())                      # a worker evaluates a chunk...
+    later = pickle.loads(data)           # ...and receives the FEC again with the next
+    assert later is first
+    assert later(readme()).cached        # the cache persisted in the worker
+    assert later.stats()["hits"] == 1 and later.stats()["misses"] == 1
+    # the original (in the "main process") is untouched
+    assert fec.stats()["misses"] == 0
+
+
+def test_repeats_in_one_batch_are_evaluated_once(tasks):
+    fec = fec_of(tasks)
+    results = fec.evaluate_batch([readme(), readme(), readme(0.05)])
+    assert [r.cached for r in results] == [False, True, False]
+    assert results[0][0] == results[1][0] == Evaluator(tasks, MEMORY)(readme())[0]
+    assert results[1].train_steps < results[0].train_steps
+    assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 1
+    assert fec(readme()).cached
