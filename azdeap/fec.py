@@ -70,7 +70,7 @@ class FEC(ProcessLocal):
         if missed:  # one full evaluation per new fingerprint
             task_fitness, steps, _ = self.evaluator.task_fitnesses(
                 [algorithms[same[0]] for same in missed.values()])
-            fitness = self.evaluator.combine(task_fitness).tolist()
+            fitness = self.evaluator.combine(task_fitness)
             for (key, same), fit, full_steps in zip(missed.items(), fitness, steps.tolist()):
                 if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
                     self.cache[key] = [fit, len(same), full_steps]

@@ -132,10 +132,15 @@ class Evaluator(ProcessLocal):
         return fitness, steps, hashes
 
     def combine(self, task_fitness):
-        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm."""
+        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list)."""
+        n_tasks = task_fitness.shape[1]
+        if len(task_fitness) == 1:  # one algorithm: plain Python is faster than numpy
+            values = task_fitness[0].tolist()
+            return [sum(values) / n_tasks if self.combination == "mean"
+                    else sorted(values)[n_tasks // 2]]
         if self.combination == "mean":
-            return task_fitness.sum(axis=1) / task_fitness.shape[1]
-        return np.sort(task_fitness, axis=1)[:, task_fitness.shape[1] // 2]
+            return (task_fitness.sum(axis=1) / n_tasks).tolist()
+        return np.sort(task_fitness, axis=1)[:, n_tasks // 2].tolist()
 
     def evaluate_batch(self, algorithms):
         """A list of ``Evaluation`` tuples, one per algorithm, from one kernel call."""
@@ -143,7 +148,7 @@ class Evaluator(ProcessLocal):
             return []
         task_fitness, steps, _ = self.task_fitnesses(algorithms)
         return [Evaluation(f, s)
-                for f, s in zip(self.combine(task_fitness).tolist(), steps.tolist())]
+                for f, s in zip(self.combine(task_fitness), steps.tolist())]
 
     def __call__(self, algorithm):
         return self.evaluate_batch([algorithm])[0]

@@ -391,15 +391,19 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                         if classification[t]:
                             mem[T + t] = 1.0 / (1.0 + np.exp(-mem[T + t]))
                 train_steps[b] += n_alive
+                n_bad = 0  # a branch-free pass first: failures are rare
                 for t in range(T):
-                    error = abs(label[t] - mem[T + t])
-                    if not error <= max_abs_error:
-                        if alive[t]:
-                            n_alive -= U(1)
-                        alive[t] = False
-                    elif fingerprint and alive[t]:
-                        error_bits[0] = error
-                        hashes[b, t] = _mix(hashes[b, t], error_bits_u64[0])
+                    n_bad += not abs(label[t] - mem[T + t]) <= max_abs_error
+                if n_bad or fingerprint:
+                    for t in range(T):
+                        error = abs(label[t] - mem[T + t])
+                        if not error <= max_abs_error:
+                            if alive[t]:
+                                n_alive -= U(1)
+                            alive[t] = False
+                        elif fingerprint and alive[t]:
+                            error_bits[0] = error
+                            hashes[b, t] = _mix(hashes[b, t], error_bits_u64[0])
                 phase = _TRAIN_LEARN if n_alive > 0 else _DONE
             elif phase == _TRAIN_LEARN:
                 example += 1
@@ -408,6 +412,20 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                     phase = _VALID_PREDICT if n_valid > 0 else _DONE
                 else:
                     phase = _TRAIN_PREDICT
+            elif not (any_classification or record or fingerprint):  # regression, fast
+                n_bad = 0
+                for t in range(T):
+                    error = label[t] - mem[T + t]
+                    loss[t] += error * error  # dead tasks accumulate harmlessly
+                    n_bad += not abs(error) <= max_abs_error
+                if n_bad:
+                    for t in range(T):
+                        if alive[t] and not abs(label[t] - mem[T + t]) <= max_abs_error:
+                            alive[t] = False
+                            n_alive -= U(1)
+                example += 1
+                if example >= n_valid or n_alive == 0:
+                    phase = _DONE
             else:
                 for t in range(T):
                     error = label[t] - mem[T + t]
