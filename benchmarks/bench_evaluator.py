@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from azdeap import Algorithm, Evaluator, Memory
+from azdeap import Algorithm, Evaluator, Memory, reference
 from azdeap.tasks import make_tasks
 
 CPP_REFERENCE = 38_000  # full evaluations/s of the C++ original, one core (SPEC 13)
@@ -36,30 +36,6 @@ def Learn():
   v1 = v1 + v2
 """ + "  NoOp()\n" * 4
 
-NEURAL_NET = """
-def Setup():
-  v2 = gaussian(0.0, 0.1, n_features)
-  m0 = gaussian(0.0, 0.1, (n_features, n_features))
-  s3 = 0.01
-def Predict():
-  v3 = dot(m0, v0)
-  v3 = v3 + v1
-  v4 = maximum(v3, v5)
-  s1 = dot(v4, v2)
-  s1 = s1 + s2
-def Learn():
-  s4 = s0 - s1
-  s4 = s3 * s4
-  s2 = s2 + s4
-  v6 = s4 * v4
-  v2 = v2 + v6
-  v7 = s4 * v2
-  v8 = heaviside(v3, 1.0)
-  v7 = v8 * v7
-  v1 = v1 + v7
-  m1 = outer(v7, v0)
-  m0 = m0 + m1
-"""
 
 
 def instructions_per_evaluation(algorithm, tasks):
@@ -105,7 +81,8 @@ def main(argv=None):
                             linear_tasks, Memory(4, 3, 1), args.repeats)
     print("  vs C++ reference (%d/s): %.2fx one call, %.2fx batched"
           % (CPP_REFERENCE, single / CPP_REFERENCE, batched / CPP_REFERENCE))
-    bench("2-layer neural network, 10 teacher tasks", NEURAL_NET,
+    bench("2-layer neural network, 10 teacher tasks",
+          reference.NEURAL_NETWORK.format(learning_rate="0.01"),
           make_tasks("teacher", 10, 4, 1000, 100), Memory(5, 9, 2), args.repeats)
 
 

@@ -17,18 +17,9 @@ import argparse
 import numpy as np
 
 import azdeap
+from azdeap import reference
 
-LINEAR_REGRESSOR = """\
-def Setup():
-  s2 = 0.1
-def Predict():
-  s1 = dot(v0, v1)
-def Learn():
-  s3 = s0 - s1
-  s4 = s3 * s2
-  v2 = s4 * v0
-  v1 = v1 + v2
-"""
+LINEAR_REGRESSOR = reference.LINEAR_REGRESSOR.format(learning_rate="0.1")  # SPEC notation
 
 
 def regression(algorithm, n_train, rng):

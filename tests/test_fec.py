@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from azdeap import generation
+from azdeap import generation, reference
 from azdeap.algorithm import Algorithm, Memory
 from azdeap.config import Config
 from azdeap.fec import FEC
@@ -14,16 +14,7 @@ from azdeap.tasks import make_tasks
 N_TASKS, N_TRAIN, N_VALID = 4, 100, 50
 MEMORY = Memory(6, 3, 1)    # the README regressor uses s0-s4; s5 is free for dead code
 
-README = """\
-def Setup():
-  s2 = {lr}
-def Predict():
-  s1 = dot(v0, v1)
-def Learn():
-  s3 = s0 - s1
-  s4 = s3 * s2
-  v2 = s4 * v0
-  v1 = v1 + v2"""
+README = reference.LINEAR_REGRESSOR.replace("{learning_rate}", "{lr}")
 
 # The same regressor with dead code: s5 is written but never read.
 README_DEAD = """\

@@ -8,43 +8,13 @@ import pytest
 from deap import base, creator
 
 import azdeap
-from azdeap import Algorithm, Evaluation, Evaluator, Learner, Memory, evaluate, ops, tasks
+from azdeap import (Algorithm, Evaluation, Evaluator, Learner, Memory, evaluate, ops,
+                    reference, tasks)
 from azdeap.tasks import Task
 
-README = """\
-def Setup():
-  s2 = {lr}
-def Predict():
-  s1 = dot(v0, v1)
-def Learn():
-  s3 = s0 - s1
-  s4 = s3 * s2
-  v2 = s4 * v0
-  v1 = v1 + v2"""
+README = reference.LINEAR_REGRESSOR.replace("{learning_rate}", "{lr}")
 
-NEURAL_NET = """\
-def Setup():
-  v2 = gaussian(0.0, 0.1, n_features)
-  m0 = gaussian(0.0, 0.1, (n_features, n_features))
-  s3 = 0.01
-def Predict():
-  v3 = dot(m0, v0)
-  v3 = v3 + v1
-  v4 = maximum(v3, v5)
-  s1 = dot(v4, v2)
-  s1 = s1 + s2
-def Learn():
-  s4 = s0 - s1
-  s4 = s3 * s4
-  s2 = s2 + s4
-  v6 = s4 * v4
-  v2 = v2 + v6
-  v7 = s4 * v2
-  v8 = heaviside(v3, 1.0)
-  v7 = v8 * v7
-  v1 = v1 + v7
-  m1 = outer(v7, v0)
-  m0 = m0 + m1"""
+NEURAL_NET = reference.NEURAL_NETWORK.format(learning_rate="0.01")
 
 README_MEMORY = Memory(5, 3, 1)
 

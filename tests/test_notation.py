@@ -2,20 +2,12 @@ import numpy as np
 import pytest
 
 from azdeap import ops
+from azdeap import reference
 from azdeap.algorithm import Algorithm, Memory
 from azdeap.notation import (NotationError, format_algorithm, format_instruction,
                              parse_algorithm)
 
-README = """\
-def Setup():
-  s2 = 0.001
-def Predict():
-  s1 = dot(v0, v1)
-def Learn():
-  s3 = s0 - s1
-  s4 = s3 * s2
-  v2 = s4 * v0
-  v1 = v1 + v2"""
+README = reference.LINEAR_REGRESSOR.format(learning_rate="0.001")
 
 
 def random_instruction(rng, op):

@@ -1,0 +1,53 @@
+"""The original's hand-written algorithms, as baselines and known answers.
+
+``LINEAR_REGRESSOR`` is the README's human-designed linear regressor (SPEC
+section 11): SGD on a linear model.  ``NEURAL_NETWORK`` is NEURAL_NET_ALGORITHM
+(SPEC section 9): a 2-layer ReLU network trained by SGD.  Both are listings with a
+``{learning_rate}`` field; the functions parse them into algorithms.
+"""
+from azdeap.algorithm import Algorithm
+
+LINEAR_REGRESSOR = """\
+def Setup():
+  s2 = {learning_rate}
+def Predict():
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2"""
+
+NEURAL_NETWORK = """\
+def Setup():
+  v2 = gaussian(0.0, 0.1, n_features)
+  m0 = gaussian(0.0, 0.1, (n_features, n_features))
+  s3 = {learning_rate}
+def Predict():
+  v3 = dot(m0, v0)
+  v3 = v3 + v1
+  v4 = maximum(v3, v5)
+  s1 = dot(v4, v2)
+  s1 = s1 + s2
+def Learn():
+  s4 = s0 - s1
+  s4 = s3 * s4
+  s2 = s2 + s4
+  v6 = s4 * v4
+  v2 = v2 + v6
+  v7 = s4 * v2
+  v8 = heaviside(v3, 1.0)
+  v7 = v8 * v7
+  v1 = v1 + v7
+  m1 = outer(v7, v0)
+  m0 = m0 + m1"""
+
+
+def linear_regressor(learning_rate=0.001, cls=Algorithm):
+    """The README's linear regressor (memory: 5 scalars, 3 vectors)."""
+    return cls.from_text(LINEAR_REGRESSOR.format(learning_rate=repr(float(learning_rate))))
+
+
+def neural_network(learning_rate=0.01, cls=Algorithm):
+    """NEURAL_NET_ALGORITHM (memory: 5 scalars, 9 vectors, 2 matrices)."""
+    return cls.from_text(NEURAL_NETWORK.format(learning_rate=repr(float(learning_rate))))
