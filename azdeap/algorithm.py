@@ -163,6 +163,12 @@ class Algorithm:
 _SHARED_ON_COPY = frozenset(("code", "data", "sizes"))  # copied above, or immutable
 
 
+def clone(individual):
+    """A deep copy of an individual without ``copy.deepcopy``'s dispatch: register it
+    as ``toolbox.clone`` (DEAP's default, ``copy.deepcopy``, gives the same result)."""
+    return individual.__deepcopy__({})
+
+
 class FitnessMax(base.Fitness):
     """A single maximized fitness (DEAP), defined at module level so it pickles."""
     weights = (1.0,)

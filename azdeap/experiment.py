@@ -15,7 +15,7 @@ import numpy as np
 from deap import base, tools
 
 from azdeap import generation, selection, variation
-from azdeap.algorithm import Individual
+from azdeap.algorithm import Individual, clone
 from azdeap.algorithms import eaRegularized
 from azdeap.fec import FEC
 from azdeap.fitness import Evaluator
@@ -93,6 +93,7 @@ def build_toolbox(config, search_tasks, map_function=map):
     """A DEAP toolbox for regularized evolution as the config says."""
     evo = config.evolution
     toolbox = base.Toolbox()
+    toolbox.register("clone", clone)
     toolbox.register("individual", initial_individual(config))
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     evaluate = make_evaluator(config, search_tasks)
