@@ -477,3 +477,13 @@ def test_too_small_memory_is_a_clear_error():
     for memory in ((1, 1, 0), (2, 0, 0), (4, -1, 1)):
         with pytest.raises(ValueError, match="memory"):
             azdeap.Evaluator(tasks.make_tasks("linear", 1, 4, 10, 10), memory)
+
+
+def test_reference_algorithms():
+    linear = reference.linear_regressor(0.1)
+    assert linear.memory_used() == Memory(5, 3, 0)
+    assert evaluate(linear, tasks.make_tasks("linear", 5, 4, 1000, 100)) > 0.9999
+    assert evaluate(reference.linear_regressor(), tasks.make_tasks("linear", 5, 4, 1000, 100)) < 0.9
+    net = reference.neural_network(cls=azdeap.Individual)
+    assert isinstance(net, azdeap.Individual) and net.memory_used() == Memory(5, 9, 2)
+    assert net.component(azdeap.algorithm.SETUP)[1][2, 0] == 0.01   # s3 = learning rate
