@@ -4,7 +4,8 @@ import time
 
 from deap import tools
 
-from azdeap.parallel import split
+from azdeap.algorithm import Algorithm
+from azdeap.parallel import pack, split, unpack
 from azdeap.selection import replaceOldest
 
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
@@ -36,14 +37,17 @@ def evaluate_invalid(toolbox, individuals, chunks=1, map_function=None):
 
 class Breeder:
     """What a worker needs to breed: the toolbox's clone, mutate and evaluate
-    (not the toolbox itself, whose ``map`` need not pickle)."""
+    (not the toolbox itself, whose ``map`` need not pickle).  With ``packed``,
+    parents and children travel as a few arrays (``azdeap.parallel.pack``): for
+    another process, that is much cheaper than pickling each individual."""
 
-    def __init__(self, toolbox):
+    def __init__(self, toolbox, packed=False):
         self.clone = toolbox.clone
         self.mutate = toolbox.mutate
         self.evaluate = toolbox.evaluate
         self.evaluate_batch = getattr(toolbox, "evaluate_batch", None)
         self.map = map
+        self.packed = packed
 
     def __call__(self, task):
         """Children of parents, cloned, mutated and evaluated where this runs; returns
@@ -51,8 +55,15 @@ class Breeder:
         seeded from the task, so a run is reproducible whichever worker breeds."""
         seed, parents = task
         random.seed(seed)
-        children = [self.mutate(self.clone(parent))[0] for parent in parents]
-        return children, evaluate_invalid(self, children)
+        children = [self.mutate(self.clone(parent))[0]
+                    for parent in (unpack(parents) if self.packed else parents)]
+        evaluated = evaluate_invalid(self, children)
+        return (pack(children) if self.packed else children), evaluated
+
+
+def runs_in_process(map_function):
+    """True for Python's own ``map`` (also as registered in a toolbox)."""
+    return getattr(map_function, "func", map_function) is map
 
 
 def eaRegularized(population, toolbox, batch=1, chunks=1, max_individuals=None,
@@ -109,12 +120,15 @@ def eaRegularized(population, toolbox, batch=1, chunks=1, max_individuals=None,
     account(population, evaluate_invalid(toolbox, population, chunks))
     record()
     next_record = counts["individuals"] + progress_every
-    breeder = Breeder(toolbox)
+    packed = not runs_in_process(toolbox.map) and isinstance(population[0], Algorithm)
+    breeder = Breeder(toolbox, packed)
     while not exhausted():
         parents = toolbox.select(population, batch)
-        tasks = [(random.getrandbits(64), part) for part in split(parents, chunks)]
+        tasks = [(random.getrandbits(64), pack(part) if packed else part)
+                 for part in split(parents, chunks)]
         state = random.getstate()  # breeding here must not change the driver's draws
         for children, evaluated in toolbox.map(breeder, tasks):
+            children = unpack(children) if packed else children
             account(children, evaluated)
             replace(population, children)
         random.setstate(state)

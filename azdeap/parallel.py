@@ -9,6 +9,8 @@ import itertools
 import os
 from collections import OrderedDict
 
+import numpy as np
+
 _INSTANCES = OrderedDict()   # key -> instance, in this process
 _KEEP = 8                    # instances kept per process (one per live experiment)
 _next_id = itertools.count()
@@ -51,3 +53,29 @@ def split(items, n_chunks):
         chunks.append(items[start:stop])
         start = stop
     return chunks
+
+
+def pack(individuals):
+    """Algorithm individuals as a few arrays, for sending to another process: pickling
+    one object per individual costs more than breeding it.  Only the programs and
+    fitness values travel."""
+    sizes = np.array([ind.sizes for ind in individuals], np.int64).reshape(-1, 3)
+    values = [ind.fitness.values if ind.fitness.valid else None for ind in individuals]
+    return (type(individuals[0]) if individuals else None, sizes,
+            np.concatenate([ind.code for ind in individuals]) if individuals else None,
+            np.concatenate([ind.data for ind in individuals]) if individuals else None, values)
+
+
+def unpack(packed):
+    """The individuals of ``pack``, as new objects of their type."""
+    cls, sizes, code, data, values = packed
+    individuals = []
+    start = 0
+    for size, fitness in zip(sizes.tolist(), values):
+        stop = start + sum(size)
+        individual = cls(code[start:stop].copy(), data[start:stop].copy(), size)
+        if fitness is not None:
+            individual.fitness.values = fitness
+        individuals.append(individual)
+        start = stop
+    return individuals

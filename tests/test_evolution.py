@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import itertools
 import pathlib
+import pickle
 import random
 
 import numpy as np
@@ -436,3 +437,21 @@ def test_a_process_pool_run_reproduces_the_sequential_run():
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         parallel = _seeded_run(pool.map)
     assert parallel == sequential
+
+
+def test_pack_round_trip_keeps_programs_types_and_fitness():
+    from deap import creator
+    from azdeap import Algorithm, Individual, reference
+    from azdeap.parallel import pack, unpack
+    if not hasattr(creator, "PackInd"):
+        creator.create("PackInd", Algorithm, fitness=FitnessMax)
+    for cls in (Individual, creator.PackInd):
+        evaluated = reference.linear_regressor(0.1, cls=cls)
+        evaluated.fitness.values = (0.75,)
+        fresh = reference.neural_network(cls=cls)           # fitness not valid
+        back = unpack(pickle.loads(pickle.dumps(pack([evaluated, fresh]))))
+        assert [type(ind) for ind in back] == [cls, cls]
+        assert back == [evaluated, fresh]
+        assert back[0].fitness.values == (0.75,) and not back[1].fitness.valid
+        back[0].code[0, 3] = 3                               # independent arrays
+        assert evaluated.code[0, 3] == 2
