@@ -19,6 +19,7 @@ from azdeap.algorithm import Individual, clone
 from azdeap.algorithms import eaRegularized
 from azdeap.fec import FEC
 from azdeap.fitness import Evaluator
+from azdeap.parallel import pack, unpack
 from azdeap.tasks import make_tasks
 
 SEED_RANGE = 2 ** 31
@@ -120,41 +121,69 @@ def population_stats():
     return stats
 
 
-def run_experiments(config, map_function=map, chunks=1, verbose=True, log=print):
-    """Run experiments until a candidate is sufficient; returns a ``Result``."""
+class ExperimentResult(NamedTuple):
+    candidate: tuple          # the best individual of the final population, packed
+    search_fitness: float
+    select_fitness: float
+    logbook: tools.Logbook
+
+
+def run_experiment(config, seed, verbose=False):
+    """One experiment (SPEC section 5, steps 1-4), all randomness seeded by ``seed``:
+    evolve on T_search, then evaluate the candidate on T_select.  A function of its
+    arguments alone, so experiments can run in parallel anywhere."""
+    random.seed(seed)
+    randomize = config.tasks.randomize_seeds
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize))
+    budget = config.budget
+    population, logbook = eaRegularized(
+        toolbox.population(config.evolution.population), toolbox,
+        batch=config.evolution.batch, max_individuals=budget.max_individuals,
+        max_train_steps=budget.max_train_steps, max_seconds=budget.max_seconds,
+        stats=population_stats(), verbose=verbose, progress_every=config.progress_every)
+    candidate = max(population, key=lambda ind: ind.fitness.values[0])
+    select_fitness = make_evaluator(
+        config, build_tasks(config.tasks.select, randomize), "mean")(candidate)[0]
+    return ExperimentResult(pack([candidate]), candidate.fitness.values[0], select_fitness,
+                            logbook)
+
+
+def run_experiments(config, map_function=map, workers=1, verbose=True, log=print):
+    """Run experiments until a candidate's T_select fitness exceeds the sufficient
+    fitness (or ``experiments.max`` ran), then evaluate the best on the final tasks.
+
+    Experiments run ``workers`` at a time through ``map_function`` (scoop's
+    ``futures.map`` under scoop): they are independent, so this is how a search
+    spreads over cores without shipping individuals around.  Each experiment's seed
+    is drawn from the run's seed, so a run is reproducible for a given ``workers``.
+    Progress lines are printed when one experiment runs at a time."""
     seed = config.seed if config.seed is not None else time.time_ns() % SEED_RANGE
     random.seed(seed)
-    log("azdeap: seed %d" % seed)
+    log("azdeap: seed %d%s" % (seed, ", %d experiments at a time" % workers
+                               if workers > 1 else ""))
     start = time.perf_counter()
     best: Optional[Individual] = None
     best_select = -np.inf
     individuals = 0
     logbooks = []
     experiment = 0
-    while config.experiments.max == 0 or experiment < config.experiments.max:
-        experiment += 1
-        randomize = config.tasks.randomize_seeds
-        toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize),
-                                map_function)
-        population = toolbox.population(config.evolution.population)
-        budget = config.budget
-        population, logbook = eaRegularized(
-            population, toolbox, batch=config.evolution.batch, chunks=chunks,
-            max_individuals=budget.max_individuals, max_train_steps=budget.max_train_steps,
-            max_seconds=budget.max_seconds, stats=population_stats(), verbose=verbose,
-            progress_every=config.progress_every)
-        logbooks.append(logbook)
-        individuals += logbook[-1]["individuals"]
-        candidate = max(population, key=lambda ind: ind.fitness.values[0])
-        select_evaluator = make_evaluator(
-            config, build_tasks(config.tasks.select, randomize), "mean")
-        select_fitness = select_evaluator(candidate)[0]
-        if select_fitness >= best_select:
-            best, best_select = candidate, select_fitness
-        log("experiment %d: search fitness %.6f, select fitness %.6f, best select %.6f"
-            % (experiment, candidate.fitness.values[0], select_fitness, best_select))
-        if best_select > config.experiments.sufficient_fitness:
-            break
+    limit = config.experiments.max or float("inf")
+    while experiment < limit and not best_select > config.experiments.sufficient_fitness:
+        round_size = int(min(workers, limit - experiment))
+        seeds = [random.randrange(SEED_RANGE) for _ in range(round_size)]
+        state = random.getstate()  # experiments run here must not change the next seeds
+        run = partial(run_experiment, config, verbose=verbose and workers == 1)
+        for result in map_function(run, seeds):
+            experiment += 1
+            logbooks.append(result.logbook)
+            individuals += result.logbook[-1]["individuals"]
+            if result.select_fitness >= best_select:
+                best, best_select = unpack(result.candidate)[0], result.select_fitness
+            log("experiment %d: search fitness %.6f, select fitness %.6f, best select %.6f, "
+                "%d individuals, %.1f s" % (
+                    experiment, result.search_fitness, result.select_fitness, best_select,
+                    result.logbook[-1]["individuals"], result.logbook[-1]["elapsed"]))
+        random.setstate(state)
     final_fitness = make_evaluator(config, build_tasks(config.tasks.final), "mean")(best)[0]
     seconds = time.perf_counter() - start
     log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "

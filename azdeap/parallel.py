@@ -11,6 +11,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from azdeap.algorithm import clone
+
 _INSTANCES = OrderedDict()   # key -> instance, in this process
 _KEEP = 8                    # instances kept per process (one per live experiment)
 _next_id = itertools.count()
@@ -67,13 +69,20 @@ def pack(individuals):
 
 
 def unpack(packed):
-    """The individuals of ``pack``, as new objects of their type."""
+    """The individuals of ``pack``, as new objects of their type (each a clone of one
+    template with its own arrays: cheaper than constructing each)."""
     cls, sizes, code, data, values = packed
     individuals = []
+    template = None
     start = 0
     for size, fitness in zip(sizes.tolist(), values):
         stop = start + sum(size)
-        individual = cls(code[start:stop].copy(), data[start:stop].copy(), size)
+        if template is None:
+            template = cls(code[:0], data[:0], (0, 0, 0))
+        individual = clone(template)
+        individual.code = code[start:stop].copy()
+        individual.data = data[start:stop].copy()
+        individual.sizes = tuple(size)
         if fitness is not None:
             individual.fitness.values = fitness
         individuals.append(individual)

@@ -4,8 +4,8 @@
     python azdeap/run.py [--config ...]
     python -m scoop -n 32 azdeap/run.py [--config ...]
 
-With no --config it runs the 5-minute demo.  Under scoop, each batch of children
-is split into one chunk per worker and evaluated with ``futures.map``.
+With no --config it runs the 5-minute demo.  Under scoop, independent experiments
+run one per worker (``futures.map``) until one finds a sufficient algorithm.
 """
 import argparse
 import dataclasses
@@ -25,7 +25,7 @@ def under_scoop():
 
 
 def parallel_map():
-    """(map, chunks per batch): scoop's futures.map when running under scoop."""
+    """(map, workers): scoop's futures.map and its worker count under scoop."""
     import scoop
     if under_scoop():
         from scoop import futures
@@ -49,8 +49,8 @@ def main(argv=None):
             if args.seed < 0:
                 raise ConfigError("--seed: expected an integer >= 0, got %d" % args.seed)
             config = dataclasses.replace(config, seed=args.seed)
-        map_function, chunks = parallel_map()
-        run_experiments(config, map_function, chunks, verbose=not args.quiet)
+        map_function, workers = parallel_map()
+        run_experiments(config, map_function, workers, verbose=not args.quiet)
     except (ConfigError, ExperimentError) as error:
         print("azdeap: error: %s" % error, file=sys.stderr)
         return 2

@@ -248,6 +248,24 @@ def test_experiments_repeat_until_max_or_sufficient():
     assert result.experiments == 1 and result.individuals == 300
 
 
+def test_experiments_run_in_parallel_reproducibly():
+    """workers=2 runs two experiments per round; a process pool gives the same result."""
+    import multiprocessing
+    config = config_from_dict(tiny(budget={"max_individuals": 300},
+                                   experiments={"max": 3, "sufficient_fitness": 1.0}))
+    lines = []
+    serial = run_experiments(config, workers=2, verbose=False, log=lines.append)
+    assert lines[0] == "azdeap: seed 1, 2 experiments at a time"
+    assert serial.experiments == 3 and len(serial.logbooks) == 3   # rounds of 2, then 1
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        parallel = run_experiments(config, pool.map, workers=2, verbose=False,
+                                   log=lambda *_: None)
+    assert (parallel.best, parallel.select_fitness, parallel.final_fitness) == (
+        serial.best, serial.select_fitness, serial.final_fitness)
+    assert [log[-1]["best"] for log in parallel.logbooks] == [
+        log[-1]["best"] for log in serial.logbooks]
+
+
 # -- scoop -----------------------------------------------------------------------------------
 def test_scoop_two_workers(tmp_path):
     config = write_config(tmp_path, tiny(evolution={"batch": 20}))
