@@ -7,5 +7,5 @@ from azdeap.algorithm import Algorithm, FitnessMax, Individual, Memory, SearchSp
 from azdeap.fitness import Evaluation, Evaluator, Learner, evaluate
 
 __version__ = "0.1.0"
-__all__ = ["Algorithm", "FitnessMax", "Individual", "Memory", "SearchSpace", "Evaluation", "Evaluator", "Learner",
-           "evaluate"]
+__all__ = ["Algorithm", "FitnessMax", "Individual", "Memory", "SearchSpace", "Evaluation",
+           "Evaluator", "Learner", "evaluate"]

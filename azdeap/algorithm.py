@@ -99,7 +99,8 @@ class Algorithm:
         needed = [2, 1, 0]  # s0 label, s1 prediction, v0 features are always there
         for op, in1, in2, out in self.code.tolist():
             spec = ops.OPS[op]
-            for kind, address in zip(spec.inputs + (spec.output,), (in1, in2)[:len(spec.inputs)] + (out,)):
+            addresses = (in1, in2)[:len(spec.inputs)] + (out,)
+            for kind, address in zip(spec.inputs + (spec.output,), addresses):
                 if kind != ops.NO_KIND:
                     needed[kind] = max(needed[kind], address + 1)
         return Memory(*needed)

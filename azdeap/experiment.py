@@ -49,7 +49,8 @@ def load_dataset(path):
     except KeyError as missing:
         raise ExperimentError("dataset %s: no array %s (need x and y)" % (path, missing)) from None
     except (OSError, ValueError) as error:
-        raise ExperimentError("dataset %s: not a readable .npz file (%s)" % (path, error)) from None
+        raise ExperimentError("dataset %s: not a readable .npz file (%s)"
+                              % (path, error)) from None
     if len(x) != len(y):
         raise ExperimentError("dataset %s: x has %d rows but y has %d" % (path, len(x), len(y)))
     return x, y

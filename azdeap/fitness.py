@@ -15,6 +15,7 @@ from azdeap.parallel import ProcessLocal
 from azdeap.tasks import group_tasks
 
 COMBINATIONS = ("mean", "median")
+DEFAULT_MEMORY = Memory()  # 4 scalars, 3 vectors, 1 matrix: the demo's
 _STATUS_TEXT = {interpreter.BAD_OP: "unknown op code",
                 interpreter.BAD_ADDRESS: "address out of range for the memory",
                 interpreter.BAD_INDEX: "index fraction outside [0, 1)"}
@@ -67,7 +68,7 @@ class Evaluator(ProcessLocal):
     seed: seeds the generator of the random ops (59-64).
     """
 
-    def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
+    def __init__(self, tasks, memory=DEFAULT_MEMORY, combination="mean", max_abs_error=100.0,
                  seed=0):
         if combination not in COMBINATIONS:
             raise ValueError("combination must be one of %s, got %r" % (COMBINATIONS, combination))

@@ -48,7 +48,8 @@ def throughput(individuals, repeats=5, seed=1):
         steps.append(last["train_steps"] / last["individuals"])
         hits.append(last["cached"] / max(1, last["evals"]))
     rate = statistics.median(rates)
-    print("demo evolution, one core, batch %d: %d x %d individuals" % (batch, repeats, individuals))
+    print("demo evolution, one core, batch %d: %d x %d individuals"
+          % (batch, repeats, individuals))
     print("  %.0f individuals/s median (min %.0f, max %.0f); C++ reference %d/s: %.2fx"
           % (rate, min(rates), max(rates), CPP_INDIVIDUALS_PER_SECOND,
              rate / CPP_INDIVIDUALS_PER_SECOND))

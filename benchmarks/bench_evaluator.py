@@ -65,7 +65,8 @@ def bench(name, text, tasks, memory, repeats):
     single = rate(lambda: evaluator(algorithm), n, repeats)
     batched = 100 * rate(lambda: evaluator.evaluate_batch(batch), max(2, n // 100), repeats)
     per_eval = instructions_per_evaluation(algorithm, tasks)
-    print("%s (fitness %.4f, %d instruction executions per evaluation)" % (name, fitness, per_eval))
+    print("%s (fitness %.4f, %d instruction executions per evaluation)"
+          % (name, fitness, per_eval))
     print("  one call per algorithm: %9.0f evaluations/s" % single)
     print("  batches of 100:         %9.0f evaluations/s  %6.2f G instr/s  %.2f ns/instr"
           % (batched, batched * per_eval / 1e9, 1e9 / (batched * per_eval)))

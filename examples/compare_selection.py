@@ -47,7 +47,8 @@ def make_toolbox(scheme, space, evaluator):
     toolbox = base_toolbox(space, evaluator)
     if scheme == "non-aging":
         toolbox.register("replace", selection.replaceWorst)                   # the one line
-        toolbox.register("select", tools.selTournament, tournsize=10)         # same tournament, DEAP's
+        # the same tournament, DEAP's own:
+        toolbox.register("select", tools.selTournament, tournsize=10)
     elif scheme == "random":
         toolbox.register("mutate", variation.mut_randomize_algorithm, space=space)  # the one line
     elif scheme != "regularized":
