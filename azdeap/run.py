@@ -17,6 +17,7 @@ if not __package__:  # run as a script path: import azdeap from the repository r
 
 from azdeap.config import ConfigError, load_config  # noqa: E402
 from azdeap.experiment import ExperimentError, run_experiments  # noqa: E402
+from azdeap.plot import plot_logbooks, require_matplotlib  # noqa: E402
 
 
 def under_scoop():
@@ -38,6 +39,8 @@ def parse_args(argv=None):
     parser.add_argument("--config", help="experiment YAML (default: the 5-minute demo)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--plot", metavar="PNG",
+                        help="write a plot of the run's fitness (needs matplotlib)")
     return parser.parse_args(argv)
 
 
@@ -49,9 +52,16 @@ def main(argv=None):
             if args.seed < 0:
                 raise ConfigError("--seed: expected an integer >= 0, got %d" % args.seed)
             config = dataclasses.replace(config, seed=args.seed)
+        if args.plot:  # fail before the run, not after it
+            require_matplotlib()
+            if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+                raise ExperimentError("--plot %s: no such directory" % args.plot)
         map_function, workers = parallel_map()
-        run_experiments(config, map_function, workers, verbose=not args.quiet)
-    except (ConfigError, ExperimentError) as error:
+        result = run_experiments(config, map_function, workers, verbose=not args.quiet)
+        if args.plot:
+            plot_logbooks(result.logbooks, args.plot)
+            print("plot: %s" % args.plot)
+    except (ConfigError, ExperimentError, ImportError) as error:
         print("azdeap: error: %s" % error, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -275,3 +275,31 @@ def test_scoop_two_workers(tmp_path):
     assert "def Setup():" in proc.stdout
     assert "Traceback" not in proc.stderr       # scoop prints its logs there, nothing else
 
+
+
+# -- plot ------------------------------------------------------------------------------------
+def test_plot_option_writes_a_png(tmp_path):
+    png = tmp_path / "run.png"
+    proc = run(["-m", "azdeap", "run", "--config", write_config(tmp_path, tiny()), "--quiet",
+                "--plot", str(png)])
+    assert_ran(proc)
+    assert "plot: %s" % png in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_plot_without_matplotlib_fails_before_the_run(tmp_path):
+    config = write_config(tmp_path, tiny())
+    code = ("import sys; sys.modules['matplotlib'] = None; from azdeap import run; "
+            "sys.exit(run.main(['--config', %r, '--plot', %r]))"
+            % (str(config), str(tmp_path / "x.png")))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert_one_line_error(proc, "matplotlib", "[plot]")
+    assert "experiment 1" not in proc.stdout
+
+
+def test_plot_into_a_missing_directory_fails_before_the_run(tmp_path):
+    proc = run(["-m", "azdeap", "run", "--config", write_config(tmp_path, tiny()),
+                "--plot", str(tmp_path / "nowhere" / "x.png")])
+    assert_one_line_error(proc, "--plot", "no such directory")
+    assert "experiment 1" not in proc.stdout
