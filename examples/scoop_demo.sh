@@ -3,10 +3,8 @@
 #
 #   examples/scoop_demo.sh [WORKERS] [CONFIG] [extra azdeap/run.py arguments, e.g. --seed 1]
 #
-# Under scoop, azdeap/run.py maps every batch of children over the workers with
-# scoop's futures.map, one chunk per worker (chunks = number of workers), and each
-# worker keeps its own evaluator and FEC cache (docs/parallel.md).  Give
-# evolution.batch >= the number of workers, or some workers idle.
+# Under scoop, azdeap/run.py runs independent experiments one per worker with scoop's
+# futures.map until one finds a sufficient algorithm (docs/parallel.md).
 # Must be started from the repository root: scoop runs azdeap/run.py by path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
