@@ -136,6 +136,10 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
     v0 = start[1]                            # the features
     record = predictions.shape[0] >= n_valid
     tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
+    longest = 0
+    for b in range(sizes.shape[0]):
+        longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
+    operands = np.empty((longest, 4), np.uint64)  # first cell of out, in1, in2; out width
     loss = np.empty(T)
     alive = np.empty(T, dtype=np.bool_)
     label = np.empty(T)
@@ -154,6 +158,13 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
         if status[b] != OK:
             fitness[b, :] = 0.0
             continue
+        for k in range(setup_start, learn_stop):  # decode the operands once
+            op = code[k, 0]
+            row = k - setup_start
+            for column, kind in ((3, _OUT_KIND[op]), (1, _IN1_KIND[op]), (2, _IN2_KIND[op])):
+                operands[row, column % 3] = (start[kind] + U(code[k, column]) * width[kind]
+                                             if kind >= 0 else U(0))
+            operands[row, 3] = width[_OUT_KIND[op]] if _OUT_KIND[op] >= 0 else U(0)
         if rng_reseed >= 0:
             rng_state[0] = U(rng_reseed)
         if fresh_memory:
@@ -207,13 +218,13 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 op = code[k, 0]
                 if op == 0:
                     continue
+                row = k - setup_start
+                po = operands[row, 0]
+                pa = operands[row, 1]
+                pb = operands[row, 2]
+                n = operands[row, 3]
                 kind = _OUT_KIND[op]
-                n = width[kind]
-                po = start[kind] + U(code[k, 3]) * n
                 kind1 = _IN1_KIND[op]
-                pa = start[kind1] + U(code[k, 1]) * width[kind1] if kind1 >= 0 else U(0)
-                kind2 = _IN2_KIND[op]
-                pb = start[kind2] + U(code[k, 2]) * width[kind2] if kind2 >= 0 else U(0)
                 function = _ELEMENTWISE[op]
                 if function == _ADD:
                     for c in range(n):
