@@ -2,8 +2,9 @@
 
 ``ProcessLocal`` objects unpickle to one instance per process: the first copy a
 worker receives is kept and every later copy of the same object resolves to it.
-A worker therefore builds its scratch memory once and keeps its own FEC cache
-across the many chunks it evaluates.
+A worker therefore stacks the task arrays once and keeps its own FEC cache across
+the many chunks it evaluates.  ``pack`` and ``unpack`` move Algorithm individuals
+between processes as a few arrays.
 """
 import itertools
 import os
