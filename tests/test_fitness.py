@@ -487,3 +487,16 @@ def test_reference_algorithms():
     net = reference.neural_network(cls=azdeap.Individual)
     assert isinstance(net, azdeap.Individual) and net.memory_used() == Memory(5, 9, 2)
     assert net.component(azdeap.algorithm.SETUP)[1][2, 0] == 0.01   # s3 = learning rate
+
+
+def test_wide_features_up_to_256():
+    """F is a run-time setting: matrix ops on F=256 match numpy (s1 = norm(outer(x, x)))."""
+    task_list = tasks.make_tasks("linear", 2, 256, 5, 3)
+    algorithm = Algorithm.from_text("def Setup():\ndef Predict():\n"
+                                    "  m0 = outer(v0, v0)\n  s1 = norm(m0)\ndef Learn():\n")
+    learner = Learner(algorithm, memory=Memory(2, 1, 1)).fit(task_list[0].train_x,
+                                                          task_list[0].train_y)
+    x = task_list[0].valid_x
+    expected = np.linalg.norm(np.einsum("ni,nj->nij", x, x), axis=(1, 2))
+    assert np.allclose(learner.predict(x), expected)
+    assert 0.0 <= evaluate(reference.linear_regressor(0.001), task_list) <= 1.0
