@@ -14,15 +14,14 @@ from typing import Optional
 
 import yaml
 
-from azdeap import ops
+from azdeap import ops, variation
 from azdeap.algorithm import Memory, SearchSpace
+from azdeap.tasks import KINDS as TASK_KINDS
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
     "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
-MUTATIONS = ("alter_param", "randomize_instruction", "randomize_component",
-             "randomize_algorithm", "insert", "remove", "trade", "identity")
-TASK_KINDS = ("linear", "teacher", "projected")
+MUTATIONS = tuple(variation.MUTATIONS)
 
 
 class ConfigError(ValueError):
