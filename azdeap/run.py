@@ -1,14 +1,16 @@
 """The experiment driver.
 
-    python -m azdeap run [--config configs/demo.yaml]
+    python -m azdeap run [--config configs/demo.yaml] [--workers 2]
     python azdeap/run.py [--config ...]
     python -m scoop -n 32 azdeap/run.py [--config ...]
 
-With no --config it runs the 5-minute demo.  Under scoop, independent experiments
-run one per worker (``futures.map``) until one finds a sufficient algorithm.
+With no --config it runs the 5-minute demo.  Independent experiments run one per
+worker (``--workers N`` processes, or scoop's workers with ``futures.map``) until one
+finds a sufficient algorithm.
 """
 import argparse
 import dataclasses
+import multiprocessing
 import os
 import sys
 
@@ -39,6 +41,9 @@ def parse_args(argv=None):
     parser.add_argument("--config", help="experiment YAML (default: the 5-minute demo)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="run N experiments at a time in worker processes "
+                             "(multiprocessing; under scoop its workers are used)")
     parser.add_argument("--plot", metavar="PNG",
                         help="write a plot of the run's fitness (needs matplotlib)")
     return parser.parse_args(argv)
@@ -56,8 +61,15 @@ def main(argv=None):
             require_matplotlib()
             if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
                 raise ExperimentError("--plot %s: no such directory" % args.plot)
-        map_function, workers = parallel_map()
-        result = run_experiments(config, map_function, workers, verbose=not args.quiet)
+        if args.workers < 1:
+            raise ConfigError("--workers: expected an integer >= 1, got %d" % args.workers)
+        if under_scoop() or args.workers == 1:
+            map_function, workers = parallel_map()
+            result = run_experiments(config, map_function, workers, verbose=not args.quiet)
+        else:
+            with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+                result = run_experiments(config, pool.map, args.workers,
+                                         verbose=not args.quiet)
         if args.plot:
             plot_logbooks(result.logbooks, args.plot)
             print("plot: %s" % args.plot)

@@ -303,3 +303,13 @@ def test_plot_into_a_missing_directory_fails_before_the_run(tmp_path):
                 "--plot", str(tmp_path / "nowhere" / "x.png")])
     assert_one_line_error(proc, "--plot", "no such directory")
     assert "experiment 1" not in proc.stdout
+
+
+def test_workers_option_runs_experiments_in_processes(tmp_path):
+    config = write_config(tmp_path, tiny(experiments={"max": 2, "sufficient_fitness": 1.0}))
+    proc = run(["-m", "azdeap", "run", "--config", config, "--quiet", "--workers", "2"])
+    assert_ran(proc)
+    assert "2 experiments at a time" in proc.stdout
+    assert proc.stdout.count("experiment ") >= 2 and "after 2 experiment(s)" in proc.stdout
+    bad = run(["-m", "azdeap", "run", "--config", config, "--workers", "0"])
+    assert_one_line_error(bad, "--workers")
