@@ -15,6 +15,7 @@ Individual types: this script builds them with ``creator.create`` on top of
 Run:  python examples/deap_algorithms.py [GENERATIONS] [--seed N]
 """
 import argparse
+import pathlib
 import random
 
 import numpy as np
@@ -22,6 +23,9 @@ from deap import algorithms, base, creator, tools
 
 import azdeap
 from azdeap import generation, tasks, variation
+from azdeap.config import load_config
+
+LINEAR_CONFIG = pathlib.Path(__file__).resolve().parents[1] / "configs" / "linear.yaml"
 
 # creator.create registers classes globally in deap.creator; guard so that importing this
 # module twice (or next to other code using the same names) does not warn/overwrite.
@@ -50,13 +54,11 @@ def make_toolbox(memory, space, search_tasks):
 
 def main(generations=30, seed=1, mu=100, lambda_=200, verbose=True):
     random.seed(seed)
-    memory = azdeap.Memory(4, 3, 1)
-    space = azdeap.SearchSpace(
-        memory, ops=(("SCALAR_CONST_SET",), ("VECTOR_INNER_PRODUCT",),
-                     ("SCALAR_DIFF", "SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),
-        sizes=(5, 1, 4), min_sizes=(5, 1, 4), max_sizes=(6, 2, 5))
+    # The search space of the original's linear integration test, from its config
+    # (examples/compare_selection.py spells the same space out by hand).
+    space = load_config(LINEAR_CONFIG).search_space()
     search_tasks = tasks.make_tasks("linear", 10, 4, 100, 100)
-    toolbox = make_toolbox(memory, space, search_tasks)
+    toolbox = make_toolbox(space.memory, space, search_tasks)
 
     stats = tools.Statistics(lambda ind: ind.fitness.values[0])
     stats.register("mean", np.mean)
