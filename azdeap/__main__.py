@@ -14,7 +14,8 @@ def main(argv=None):
                   % (argv[0], ", ".join(COMMANDS)), file=sys.stderr)
             return 2
         if argv and argv[0] in ("-h", "--help"):
-            print("usage: python -m azdeap run [--config FILE] [--seed N] [--quiet] [--workers N] [--plot PNG]")
+            print("usage: python -m azdeap run [--config FILE] [--seed N] [--quiet] "
+                  "[--workers N] [--plot PNG]")
             return 0
         argv = ["run"] + list(argv)   # no command: run (the demo by default)
     return COMMANDS[argv[0]](argv[1:])

@@ -5,7 +5,7 @@ import time
 from deap import tools
 
 from azdeap.algorithm import Algorithm
-from azdeap.parallel import pack, split, unpack
+from azdeap.parallel import pack, random_state_kept, split, unpack
 from azdeap.selection import replaceOldest
 
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
@@ -126,12 +126,11 @@ def eaRegularized(population, toolbox, batch=1, chunks=1, max_individuals=None,
         parents = toolbox.select(population, batch)
         tasks = [(random.getrandbits(64), pack(part) if packed else part)
                  for part in split(parents, chunks)]
-        state = random.getstate()  # breeding here must not change the driver's draws
-        for children, evaluated in toolbox.map(breeder, tasks):
-            children = unpack(children) if packed else children
-            account(children, evaluated)
-            replace(population, children)
-        random.setstate(state)
+        with random_state_kept():
+            for children, evaluated in toolbox.map(breeder, tasks):
+                children = unpack(children) if packed else children
+                account(children, evaluated)
+                replace(population, children)
         if counts["individuals"] >= next_record:
             record()
             next_record += progress_every

@@ -19,7 +19,7 @@ from azdeap.algorithm import Individual, clone
 from azdeap.algorithms import eaRegularized
 from azdeap.fec import FEC
 from azdeap.fitness import Evaluator
-from azdeap.parallel import pack, unpack
+from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
 
 SEED_RANGE = 2 ** 31
@@ -172,19 +172,18 @@ def run_experiments(config, map_function=map, workers=1, verbose=True, log=print
     while experiment < limit and not best_select > config.experiments.sufficient_fitness:
         round_size = int(min(workers, limit - experiment))
         seeds = [random.randrange(SEED_RANGE) for _ in range(round_size)]
-        state = random.getstate()  # experiments run here must not change the next seeds
-        run = partial(run_experiment, config, verbose=verbose and workers == 1)
-        for result in map_function(run, seeds):
-            experiment += 1
-            logbooks.append(result.logbook)
-            individuals += result.logbook[-1]["individuals"]
-            if result.select_fitness >= best_select:
-                best, best_select = unpack(result.candidate)[0], result.select_fitness
-            log("experiment %d: search fitness %.6f, select fitness %.6f, best select %.6f, "
-                "%d individuals, %.1f s" % (
-                    experiment, result.search_fitness, result.select_fitness, best_select,
-                    result.logbook[-1]["individuals"], result.logbook[-1]["elapsed"]))
-        random.setstate(state)
+        with random_state_kept():
+            run = partial(run_experiment, config, verbose=verbose and workers == 1)
+            for result in map_function(run, seeds):
+                experiment += 1
+                logbooks.append(result.logbook)
+                individuals += result.logbook[-1]["individuals"]
+                if result.select_fitness >= best_select:
+                    best, best_select = unpack(result.candidate)[0], result.select_fitness
+                log("experiment %d: search fitness %.6f, select fitness %.6f, best select %.6f, "
+                    "%d individuals, %.1f s" % (
+                        experiment, result.search_fitness, result.select_fitness, best_select,
+                        result.logbook[-1]["individuals"], result.logbook[-1]["elapsed"]))
     final_fitness = make_evaluator(config, build_tasks(config.tasks.final), "mean")(best)[0]
     seconds = time.perf_counter() - start
     log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "

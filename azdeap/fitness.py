@@ -103,33 +103,39 @@ class Evaluator(ProcessLocal):
         (a fingerprint must not depend on what ran before).
         """
         rng_state = self.rng_state if rng_reseed < 0 else np.zeros(1, np.uint64)
-        code, data, offsets, sizes = _stack(algorithms)
-        n_algorithms = len(algorithms)
-        fitness = np.empty((n_algorithms, len(self.tasks)))
-        steps = np.zeros(n_algorithms, np.int64)
-        hashes = np.empty((n_algorithms, len(self.tasks)), np.uint64) if fingerprint else None
-        for indices, batch in self.groups:
-            memory = np.empty(interpreter.memory_size(self.memory, batch.n_features,
-                                                      batch.n_tasks))
-            group_fitness = np.empty((n_algorithms, batch.n_tasks))
-            group_steps = np.empty(n_algorithms, np.int64)
-            group_hashes = np.empty((n_algorithms, batch.n_tasks), np.uint64)
-            status = np.empty(n_algorithms, np.int64)
-            interpreter.run_batch(
-                code, data, offsets, sizes, batch.train_x, batch.train_y, batch.valid_x,
-                batch.valid_y, batch.classification,
-                batch.n_train if n_train is None else min(n_train, batch.n_train),
-                batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
-                self.max_abs_error, memory, self._memory_sizes, True, rng_state,
-                rng_reseed, fingerprint, group_fitness, group_steps, group_hashes, status,
-                _NO_PREDICTIONS)
-            _raise_on_bad_status(status, algorithms, self.memory)
-            if len(self.groups) == 1:
-                return group_fitness, group_steps, (group_hashes if fingerprint else None)
-            fitness[:, indices] = group_fitness
-            steps += group_steps
-            if fingerprint:
+        stacked = _stack(algorithms)
+        runs = [self._run_group(stacked, batch, n_train, n_valid, fingerprint, rng_state,
+                                rng_reseed, algorithms) for _, batch in self.groups]
+        if len(runs) == 1:
+            fitness, steps, hashes = runs[0]
+        else:  # put each group's tasks back in their places in the task list
+            fitness = np.empty((len(algorithms), len(self.tasks)))
+            hashes = np.empty((len(algorithms), len(self.tasks)), np.uint64)
+            for (indices, _), (group_fitness, _, group_hashes) in zip(self.groups, runs):
+                fitness[:, indices] = group_fitness
                 hashes[:, indices] = group_hashes
+            steps = sum(group_steps for _, group_steps, _ in runs)
+        return fitness, steps, (hashes if fingerprint else None)
+
+    def _run_group(self, stacked, batch, n_train, n_valid, fingerprint, rng_state,
+                   rng_reseed, algorithms):
+        """(fitness, train steps, hashes) of the stacked algorithms on one TaskBatch."""
+        code, data, offsets, sizes = stacked
+        n_algorithms = len(offsets)
+        fitness = np.empty((n_algorithms, batch.n_tasks))
+        steps = np.empty(n_algorithms, np.int64)
+        hashes = np.empty((n_algorithms, batch.n_tasks), np.uint64)
+        status = np.empty(n_algorithms, np.int64)
+        interpreter.run_batch(
+            code, data, offsets, sizes, batch.train_x, batch.train_y, batch.valid_x,
+            batch.valid_y, batch.classification,
+            batch.n_train if n_train is None else min(n_train, batch.n_train),
+            batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
+            self.max_abs_error,
+            np.empty(interpreter.memory_size(self.memory, batch.n_features, batch.n_tasks)),
+            self._memory_sizes, True, rng_state, rng_reseed, fingerprint, fitness, steps,
+            hashes, status, _NO_PREDICTIONS)
+        _raise_on_bad_status(status, algorithms, self.memory)
         return fitness, steps, hashes
 
     def combine(self, task_fitness):

@@ -8,7 +8,9 @@ between processes as a few arrays.
 """
 import itertools
 import os
+import random
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -44,6 +46,18 @@ class ProcessLocal:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+@contextmanager
+def random_state_kept():
+    """Inside the block, work that a map runs in this process (and that seeds
+    ``random`` itself) leaves the caller's ``random`` state as it was: a run then
+    draws the same numbers whether its map runs here or in other processes."""
+    state = random.getstate()
+    try:
+        yield
+    finally:
+        random.setstate(state)
 
 
 def split(items, n_chunks):
