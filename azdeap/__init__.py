@@ -3,8 +3,10 @@
 Evolve whole learning algorithms (Setup, Predict, Learn over scalars, vectors and
 matrices) with DEAP's toolbox, a numba interpreter and the paper's operators.
 """
-from azdeap.algorithm import Algorithm, FitnessMax, Individual, Memory, SearchSpace
-from azdeap.fitness import Evaluation, Evaluator, Learner, evaluate
+from azdeap.algorithm import Algorithm, FitnessMax, Individual
+from azdeap.space import Memory, SearchSpace
+from azdeap.evaluator import Evaluation, Evaluator, evaluate
+from azdeap.learner import Learner
 
 __version__ = "0.1.0"
 __all__ = ["Algorithm", "FitnessMax", "Individual", "Memory", "SearchSpace", "Evaluation",

@@ -16,48 +16,16 @@ or use the ready-made ``Individual`` (an Algorithm with a maximized ``FitnessMax
 """
 import copy
 import hashlib
-from typing import NamedTuple
 
 import numpy as np
 from deap import base
 
 from azdeap import ops
+from azdeap.space import Memory
 
 SETUP, PREDICT, LEARN = 0, 1, 2
-COMPONENTS = ("setup", "predict", "learn")
 CODE_COLUMNS = 4
 DATA_COLUMNS = 3
-
-
-class Memory(NamedTuple):
-    """Number of scalar, vector and matrix addresses."""
-    scalars: int = 4
-    vectors: int = 3
-    matrices: int = 1
-
-    def checked(self):
-        """This memory, if it can run an algorithm (ValueError otherwise): s0 (label)
-        and s1 (prediction) need 2 scalars, v0 (features) 1 vector."""
-        if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in self):
-            raise ValueError("memory sizes must be integers >= 0, got %r" % (tuple(self),))
-        if self.scalars < 2 or self.vectors < 1:
-            raise ValueError("memory needs at least 2 scalars (s0 label, s1 prediction) and 1 "
-                             "vector (v0 features), got %d scalars, %d vectors"
-                             % (self.scalars, self.vectors))
-        return self
-
-
-class SearchSpace(NamedTuple):
-    """What evolution may build: per component (Setup, Predict, Learn) the allowed
-    op codes, the initial size and the size bounds, plus the memory."""
-    memory: Memory
-    ops: tuple            # three tuples of op codes; an empty tuple freezes a component
-    sizes: tuple          # three initial sizes
-    min_sizes: tuple      # three minimum sizes (REMOVE stops there)
-    max_sizes: tuple      # three maximum sizes (INSERT stops at max - 1, as the original)
-
-    def mutable_components(self):
-        return [c for c in range(3) if self.ops[c]]
 
 
 class Algorithm:
@@ -74,27 +42,23 @@ class Algorithm:
             raise ValueError("code must have shape (%d, 4) and data (%d, 3) for sizes %r, got "
                              "%r and %r" % (n, n, self.sizes, self.code.shape, self.data.shape))
 
+    def __len__(self):
+        """The number of instructions, so that DEAP's size tools (``gp.staticLimit(key=len)``,
+        ``tools.selDoubleTournament``'s parsimony) work on algorithms."""
+        return len(self.code)
+
     # -- components -------------------------------------------------------------
-    def bounds(self, component):
+    def bounds(self, component: int) -> tuple:
         """(start, stop) rows of a component (SETUP, PREDICT or LEARN)."""
         start = sum(self.sizes[:component])
         return start, start + self.sizes[component]
 
-    def component(self, component):
+    def component(self, component: int) -> tuple:
         """(code, data) views of one component's instructions."""
         start, stop = self.bounds(component)
         return self.code[start:stop], self.data[start:stop]
 
-    def replace_component(self, component, code, data):
-        """Set one component's instructions (its length may change)."""
-        start, stop = self.bounds(component)
-        self.code = np.concatenate((self.code[:start], code, self.code[stop:]))
-        self.data = np.concatenate((self.data[:start], data, self.data[stop:]))
-        sizes = list(self.sizes)
-        sizes[component] = len(code)
-        self.sizes = tuple(sizes)
-
-    def memory_used(self):
+    def memory_used(self) -> Memory:
         """The smallest Memory that holds every address this algorithm touches."""
         needed = [2, 1, 0]  # s0 label, s1 prediction, v0 features are always there
         for op, in1, in2, out in self.code.tolist():
@@ -114,7 +78,7 @@ class Algorithm:
         return "<%s sizes=%r>\n%s" % (type(self).__name__, self.sizes, self)
 
     @classmethod
-    def from_text(cls, text):
+    def from_text(cls, text: str) -> "Algorithm":
         """Parse SPEC notation (``def Setup(): ...``) into an algorithm of this type."""
         from azdeap.notation import parse_algorithm
         code, data, sizes = parse_algorithm(text)
@@ -131,7 +95,7 @@ class Algorithm:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    def program_hash(self):
+    def program_hash(self) -> int:
         """A 64-bit hash of the program, the same in every process and session."""
         digest = hashlib.blake2b(digest_size=8)
         digest.update(np.asarray(self.sizes, np.int64).tobytes())

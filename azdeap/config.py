@@ -1,6 +1,6 @@
 """Experiment configurations: YAML files loaded into frozen dataclasses.
 
-Every section and key is optional; the defaults are the 5-minute demo (SPEC section 9),
+Every section and key is optional; the defaults are the 5-minute demo (docs/configs.md),
 so ``load_config(None) == Config()`` is the demo.  Every key is validated: an unknown
 key, a wrong type or a bad value raises ``ConfigError`` with one line naming the file
 and the key path, e.g. ``configs/x.yaml: evolution.population: expected an integer >= 2,
@@ -14,14 +14,15 @@ from typing import Optional
 
 import yaml
 
-from azdeap import ops, variation
-from azdeap.algorithm import Memory, SearchSpace
+from azdeap import mutation, ops
+from azdeap.notation import parse_algorithm
+from azdeap.space import Memory, SearchSpace, SpaceError, check_space
 from azdeap.tasks import KINDS as TASK_KINDS
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
     "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
-MUTATIONS = tuple(variation.MUTATIONS)
+MUTATIONS = tuple(mutation.MUTATIONS)
 
 
 class ConfigError(ValueError):
@@ -173,7 +174,7 @@ class TaskSpec:
     features: int = _f(4, _int(1, 256))
     train: int = _f(100, _POSITIVE)
     valid: int = _f(100, _POSITIVE)
-    param_seeds: tuple = _f((), _list(_int(0)))  # empty: the SPEC section 8 defaults
+    param_seeds: tuple = _f((), _list(_int(0)))  # empty: the default seeds of azdeap.tasks
     data_seeds: tuple = _f((), _list(_int(0)))
     dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
@@ -216,7 +217,7 @@ class Components:
 
 @dataclass(frozen=True)
 class Evolution:
-    init: str = _f("random", _init)  # "random", "noop" or an algorithm listing (SPEC 11)
+    init: str = _f("random", _init)  # "random", "noop" or an algorithm listing
     population: int = _f(1000, _int(2))
     tournament: int = _f(10, _POSITIVE)
     mutations: tuple = _f(("alter_param", "randomize_instruction", "randomize_component"),
@@ -260,7 +261,7 @@ _MEMORY = _section(Memory, {"scalars": _int(2), "vectors": _int(1), "matrices": 
 @dataclass(frozen=True)
 class Config:
     seed: Optional[int] = _f(None, _nullable(_int(0)))  # None = time-based
-    memory: Memory = _f(Memory(4, 3, 1), _MEMORY)
+    memory: Memory = _f(Memory(), _MEMORY)
     tasks: Tasks = _f(Tasks(), _section(Tasks))
     components: Components = _f(Components(), _section(Components))
     evolution: Evolution = _f(Evolution(), _section(Evolution))
@@ -279,26 +280,11 @@ class Config:
 
 def _cross_check(config):
     """Checks that involve more than one key."""
-    memory = config.memory
-    for name in ("setup", "predict", "learn"):
-        part, where = getattr(config.components, name), "components." + name
-        if part.size >= part.max_size:
-            raise _Invalid(where + ".max", "must be > size (%d), got %d"
-                           % (part.size, part.max_size))
-        if part.min_size >= part.max_size:
-            raise _Invalid(where + ".min", "must be < max (%d), got %d"
-                           % (part.max_size, part.min_size))
-        for i, code in enumerate(part.ops):
-            op = ops.OPS[code]
-            if ops.MATRIX in op.inputs + (op.output,) and memory.matrices < 1:
-                raise _Invalid("%s.ops[%d]" % (where, i), "%s needs memory.matrices >= 1"
-                               % op.name)
-            if op.output == ops.VECTOR and memory.vectors < 2:  # v0 is never written
-                raise _Invalid("%s.ops[%d]" % (where, i), "%s needs memory.vectors >= 2"
-                               % op.name)
-    if not any(config.search_space().ops):
-        raise _Invalid("components", "every component is frozen (empty ops); "
-                       "evolution needs at least one op list")
+    try:
+        check_space(config.search_space())
+    except SpaceError as error:
+        where = "memory" if error.where == "memory" else "components." + error.where
+        raise _Invalid(where.replace("components.ops", "components"), error.problem) from None
     for group in ("search", "select", "final"):
         for i, spec in enumerate(getattr(config.tasks, group)):
             where = "tasks.%s[%d]" % (group, i)
@@ -311,16 +297,10 @@ def _cross_check(config):
         raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "
                        "max_seconds")
     if config.evolution.init not in ("random", "noop"):
-        _check_listing(config.evolution.init, memory)
+        _check_listing(config.evolution.init, config.memory)
 
 
 def _check_listing(text, memory):
-    try:  # azdeap.notation may not exist yet; then the listing is checked when used
-        from azdeap.notation import parse_algorithm
-    except ModuleNotFoundError as error:
-        if error.name != "azdeap.notation":
-            raise
-        return
     try:
         parse_algorithm(text, memory=memory)
     except ValueError as error:  # NotationError: "line N: problem"

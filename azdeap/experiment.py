@@ -1,4 +1,4 @@
-"""Experiments as the original runs them (SPEC section 5).
+"""Experiments as the original runs them (docs/design.md, "Experiments").
 
 One experiment evolves a population on the search tasks (T_search), takes the
 best individual of the final population as the candidate and evaluates it on
@@ -12,15 +12,16 @@ from functools import partial
 from typing import List, NamedTuple, Optional
 
 import numpy as np
-from deap import base, tools
+from deap import tools
 
-from azdeap import generation, selection, variation
-from azdeap.algorithm import Individual, clone
-from azdeap.algorithms import eaRegularized
+from azdeap import generator
+from azdeap.algorithm import Individual
+from azdeap.evolution import eaRegularized
 from azdeap.fec import FEC
-from azdeap.fitness import Evaluator
+from azdeap.evaluator import Evaluator
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
+from azdeap.toolbox import population_stats, regularized
 
 SEED_RANGE = 2 ** 31
 
@@ -80,9 +81,9 @@ def initial_individual(config):
     space = config.search_space()
     init = config.evolution.init
     if init == "random":
-        return partial(generation.random_algorithm, space, cls=Individual)
+        return partial(generator.initRandom, Individual, space)
     if init == "noop":
-        return partial(generation.noop_algorithm, space, cls=Individual)
+        return partial(generator.initNoOp, Individual, space)
     return partial(Individual.from_text, init)
 
 
@@ -91,35 +92,16 @@ def make_evaluator(config, tasks, combination=None):
                      config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE))
 
 
-def build_toolbox(config, search_tasks, map_function=map):
-    """A DEAP toolbox for regularized evolution as the config says."""
-    evo = config.evolution
-    toolbox = base.Toolbox()
-    toolbox.register("clone", clone)
-    toolbox.register("individual", initial_individual(config))
-    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+def build_toolbox(config, search_tasks):
+    """The regularized-evolution toolbox (``azdeap.toolbox.regularized``) of a config."""
     evaluate = make_evaluator(config, search_tasks)
-    if config.fitness.fec is not None:
-        fec = config.fitness.fec
+    fec = config.fitness.fec
+    if fec is not None:
         evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every)
-    toolbox.register("evaluate", evaluate)
-    toolbox.register("evaluate_batch", evaluate.evaluate_batch)
-    toolbox.register("mutate", variation.mutate, space=config.search_space(),
-                     mutations=evo.mutations, mutate_prob=evo.mutate_prob,
-                     constant_rule=evo.constant_rule)
-    toolbox.register("select", selection.selAgingTournament, tournsize=evo.tournament)
-    toolbox.register("replace", selection.replaceOldest)
-    toolbox.register("map", map_function)
-    return toolbox
-
-
-def population_stats():
-    """Mean, standard deviation and best fitness of a population."""
-    stats = tools.Statistics(lambda ind: ind.fitness.values[0])
-    stats.register("mean", np.mean)
-    stats.register("stdev", np.std)
-    stats.register("best", np.max)
-    return stats
+    evo = config.evolution
+    return regularized(config.search_space(), evaluate, evo.tournament, evo.mutations,
+                       evo.mutate_prob, evo.constant_rule,
+                       individual=initial_individual(config))
 
 
 class ExperimentResult(NamedTuple):
@@ -130,7 +112,7 @@ class ExperimentResult(NamedTuple):
 
 
 def run_experiment(config, seed, verbose=False):
-    """One experiment (SPEC section 5, steps 1-4), all randomness seeded by ``seed``:
+    """One experiment, all randomness seeded by ``seed``:
     evolve on T_search, then evaluate the candidate on T_select.  A function of its
     arguments alone, so experiments can run in parallel anywhere."""
     random.seed(seed)

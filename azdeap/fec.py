@@ -18,7 +18,7 @@ Each process keeps its own cache: under scoop, every worker caches what it saw.
 """
 from collections import OrderedDict
 
-from azdeap.fitness import Evaluation
+from azdeap.evaluator import Evaluation
 from azdeap.parallel import ProcessLocal
 
 FINGERPRINT_SEED = 235732282

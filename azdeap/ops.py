@@ -17,7 +17,7 @@ KIND_PREFIX = "svm"
 NO_KIND = -1
 
 # How the data fields of an op are drawn when an instruction is created, and how
-# ALTER_PARAM perturbs them (see azdeap.variation).
+# ALTER_PARAM perturbs them (see azdeap.mutation).
 CONST = "const"            # d0: a real constant
 VECTOR_CONST = "vconst"    # d0: index fraction, d1: value
 MATRIX_CONST = "mconst"    # d0, d1: index fractions, d2: value

@@ -4,7 +4,7 @@
 worker receives is kept and every later copy of the same object resolves to it.
 A worker therefore stacks the task arrays once and keeps its own FEC cache across
 the many chunks it evaluates.  ``pack`` and ``unpack`` move Algorithm individuals
-between processes as a few arrays.
+between processes as a few arrays (``azdeap.programs.Programs``).
 """
 import itertools
 import os
@@ -12,9 +12,7 @@ import random
 from collections import OrderedDict
 from contextlib import contextmanager
 
-import numpy as np
-
-from azdeap.algorithm import clone
+from azdeap.programs import Programs
 
 _INSTANCES = OrderedDict()   # key -> instance, in this process
 _KEEP = 8                    # instances kept per process (one per live experiment)
@@ -60,46 +58,18 @@ def random_state_kept():
         random.setstate(state)
 
 
-def split(items, n_chunks):
-    """items in at most n_chunks contiguous chunks of near-equal size."""
-    n_chunks = max(1, min(n_chunks, len(items)))
-    size, extra = divmod(len(items), n_chunks)
-    chunks, start = [], 0
-    for i in range(n_chunks):
-        stop = start + size + (i < extra)
-        chunks.append(items[start:stop])
-        start = stop
-    return chunks
-
-
 def pack(individuals):
-    """Algorithm individuals as a few arrays, for sending to another process: pickling
-    one object per individual costs more than breeding it.  Only the programs and
-    fitness values travel."""
-    sizes = np.array([ind.sizes for ind in individuals], np.int64).reshape(-1, 3)
+    """Individuals of one Algorithm type as ``(type, Programs, fitness values)``, for
+    sending to another process; only the programs and fitness values travel."""
     values = [ind.fitness.values if ind.fitness.valid else None for ind in individuals]
-    return (type(individuals[0]) if individuals else None, sizes,
-            np.concatenate([ind.code for ind in individuals]) if individuals else None,
-            np.concatenate([ind.data for ind in individuals]) if individuals else None, values)
+    return type(individuals[0]), Programs.stack(individuals), values
 
 
 def unpack(packed):
-    """The individuals of ``pack``, as new objects of their type (each a clone of one
-    template with its own arrays: cheaper than constructing each)."""
-    cls, sizes, code, data, values = packed
-    individuals = []
-    template = None
-    start = 0
-    for size, fitness in zip(sizes.tolist(), values):
-        stop = start + sum(size)
-        if template is None:
-            template = cls(code[:0], data[:0], (0, 0, 0))
-        individual = clone(template)
-        individual.code = code[start:stop].copy()
-        individual.data = data[start:stop].copy()
-        individual.sizes = tuple(size)
+    """The individuals of ``pack``, as new objects of their type."""
+    cls, programs, values = packed
+    individuals = programs.unstack(cls)
+    for individual, fitness in zip(individuals, values):
         if fitness is not None:
             individual.fitness.values = fitness
-        individuals.append(individual)
-        start = stop
     return individuals

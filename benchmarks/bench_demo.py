@@ -22,7 +22,7 @@ import timeit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from azdeap.algorithms import eaRegularized  # noqa: E402
+from azdeap.evolution import eaRegularized  # noqa: E402
 from azdeap.config import load_config  # noqa: E402
 from azdeap.experiment import build_tasks, build_toolbox, run_experiments  # noqa: E402
 

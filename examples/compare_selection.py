@@ -6,7 +6,7 @@ Every scheme starts from the same toolbox (regularized evolution) and changes on
 
     regularized:  (nothing: selAgingTournament + replaceOldest)
     non-aging:    toolbox.register("replace", selection.replaceWorst)
-    random:       toolbox.register("mutate", variation.mut_randomize_algorithm, space=space)
+    random:       toolbox.register("mutate", mutation.mutRandomizeAlgorithm, space=space)
 
 The non-aging scheme also swaps the parent selection for DEAP's own
 ``tools.selTournament``, only to show that DEAP's operators plug in: it draws the same kind
@@ -24,8 +24,8 @@ import statistics
 from deap import base, tools
 
 import azdeap
-from azdeap import generation, selection, tasks, variation
-from azdeap.algorithms import eaRegularized
+from azdeap import generator, mutation, selection, tasks
+from azdeap.evolution import eaRegularized
 
 SCHEMES = ("regularized", "non-aging", "random")
 
@@ -33,11 +33,11 @@ SCHEMES = ("regularized", "non-aging", "random")
 def base_toolbox(space, evaluator):
     """Regularized evolution, as in examples/quickstart.py."""
     toolbox = base.Toolbox()
-    toolbox.register("individual", generation.random_algorithm, space, cls=azdeap.Individual)
+    toolbox.register("individual", generator.initRandom, azdeap.Individual, space)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     toolbox.register("evaluate", evaluator)
     toolbox.register("evaluate_batch", evaluator.evaluate_batch)
-    toolbox.register("mutate", variation.mutate, space=space, mutate_prob=0.9)
+    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=0.9)
     toolbox.register("select", selection.selAgingTournament, tournsize=10)
     toolbox.register("replace", selection.replaceOldest)
     return toolbox
@@ -50,7 +50,7 @@ def make_toolbox(scheme, space, evaluator):
         # the same tournament, DEAP's own:
         toolbox.register("select", tools.selTournament, tournsize=10)
     elif scheme == "random":
-        toolbox.register("mutate", variation.mut_randomize_algorithm, space=space)  # the one line
+        toolbox.register("mutate", mutation.mutRandomizeAlgorithm, space=space)  # the one line
     elif scheme != "regularized":
         raise ValueError("unknown scheme %r (choose from %s)" % (scheme, ", ".join(SCHEMES)))
     return toolbox

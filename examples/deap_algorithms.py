@@ -5,7 +5,7 @@ on them unchanged.  Two things to know:
 
 * DEAP's loops call ``toolbox.mate``.  AutoML-Zero has no crossover, so register a mate
   that hands the two individuals back unchanged and pass ``cxpb=0``.
-* Mutation is ``azdeap.variation.mutate``; it invalidates the fitness itself, and DEAP's
+* Mutation is ``azdeap.mutation.mutAny``; it invalidates the fitness itself, and DEAP's
   loops delete it again after mutating (harmless).
 
 Individual types: this script builds them with ``creator.create`` on top of
@@ -22,7 +22,7 @@ import numpy as np
 from deap import algorithms, base, creator, tools
 
 import azdeap
-from azdeap import generation, tasks, variation
+from azdeap import generator, mutation, tasks
 from azdeap.config import load_config
 
 LINEAR_CONFIG = pathlib.Path(__file__).resolve().parents[1] / "configs" / "linear.yaml"
@@ -42,12 +42,12 @@ def no_crossover(ind1, ind2):
 
 def make_toolbox(memory, space, search_tasks):
     toolbox = base.Toolbox()
-    toolbox.register("individual", generation.random_algorithm, space, cls=creator.AZIndividual)
+    toolbox.register("individual", generator.initRandom, creator.AZIndividual, space)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     # DEAP's loops map toolbox.evaluate over the invalid individuals (no evaluate_batch).
     toolbox.register("evaluate", azdeap.Evaluator(search_tasks, memory))
     toolbox.register("mate", no_crossover)
-    toolbox.register("mutate", variation.mutate, space=space, mutate_prob=1.0)
+    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=1.0)
     toolbox.register("select", tools.selTournament, tournsize=10)
     return toolbox
 

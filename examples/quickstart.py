@@ -7,10 +7,10 @@ so that every piece is visible:
 * tasks       -- azdeap.tasks.make_tasks: 10 linear regression tasks (y = w . x)
 * fitness     -- azdeap.Evaluator: runs Setup, then Predict/Learn on the training
                  examples and Predict on the validation examples, for all tasks at once
-* individuals -- azdeap.generation.random_algorithm on a SearchSpace
-* variation   -- azdeap.variation.mutate (the original's mutation operator)
+* individuals -- azdeap.generator.random_algorithm on a SearchSpace
+* variation   -- azdeap.mutation.mutAny (the original's mutation operator)
 * selection   -- azdeap.selection.selAgingTournament + replaceOldest (regularized evolution)
-* loop        -- azdeap.algorithms.eaRegularized
+* loop        -- azdeap.evolution.eaRegularized
 
 Run:  python examples/quickstart.py [BUDGET] [--seed N]
 BUDGET is the number of individuals (default 50000, a few seconds).  A small budget does
@@ -24,8 +24,8 @@ import numpy as np
 from deap import base, tools
 
 import azdeap
-from azdeap import generation, selection, tasks, variation
-from azdeap.algorithms import eaRegularized
+from azdeap import generator, mutation, selection, tasks
+from azdeap.evolution import eaRegularized
 
 
 def main(budget=50000, seed=1, population_size=100, verbose=True):
@@ -55,11 +55,11 @@ def main(budget=50000, seed=1, population_size=100, verbose=True):
 
     toolbox = base.Toolbox()
     # azdeap.Individual is an Algorithm with a maximized FitnessMax: no creator needed.
-    toolbox.register("individual", generation.random_algorithm, space, cls=azdeap.Individual)
+    toolbox.register("individual", generator.initRandom, azdeap.Individual, space)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     toolbox.register("evaluate", evaluator)                       # one algorithm -> (fitness,)
     toolbox.register("evaluate_batch", evaluator.evaluate_batch)  # a list in one kernel call
-    toolbox.register("mutate", variation.mutate, space=space, mutate_prob=0.9)
+    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=0.9)
     toolbox.register("select", selection.selAgingTournament, tournsize=10)
     toolbox.register("replace", selection.replaceOldest)          # aging: the oldest dies
 

@@ -289,8 +289,8 @@ def test_plot_option_writes_a_png(tmp_path):
 
 def test_plot_without_matplotlib_fails_before_the_run(tmp_path):
     config = write_config(tmp_path, tiny())
-    code = ("import sys; sys.modules['matplotlib'] = None; from azdeap import run; "
-            "sys.exit(run.main(['--config', %r, '--plot', %r]))"
+    code = ("import sys; sys.modules['matplotlib'] = None; from azdeap import cli; "
+            "sys.exit(cli.main(['--config', %r, '--plot', %r]))"
             % (str(config), str(tmp_path / "x.png")))
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=TIMEOUT)

@@ -1,14 +1,12 @@
 """Tests of azdeap.config: the shipped configs, defaults, round trip and error messages."""
 import dataclasses
 import pathlib
-import sys
-import types
 
 import pytest
 import yaml
 
 from azdeap import ops
-from azdeap.algorithm import Memory, SearchSpace
+from azdeap.space import Memory, SearchSpace
 from azdeap.config import (Config, ConfigError, TaskSpec, config_from_dict, config_to_dict,
                            dump_config, load_config)
 
@@ -284,23 +282,12 @@ def test_empty_file_is_the_demo(tmp_path):
     assert load_config(write(tmp_path, "# nothing\n")) == Config()
 
 
-def test_init_listing_checked_by_notation_when_available(monkeypatch):
-    """With azdeap.notation importable, a listing must parse and fit the memory."""
-    def parse_algorithm(text, memory=None):
-        if "bad" in text:
-            raise ValueError("line 2: cannot parse\n  s1 = bad(s0)")
-        if memory is not None and memory.scalars <= 7:
-            raise ValueError("line 2: address s7 out of range")
-        return None
-
-    fake = types.ModuleType("azdeap.notation")
-    fake.parse_algorithm = parse_algorithm
-    monkeypatch.setitem(sys.modules, "azdeap.notation", fake)
+def test_init_listing_must_parse_and_fit_the_memory():
     listing = "def Setup():\n  s7 = 0.5\ndef Predict():\ndef Learn():\n"
     assert config_from_dict({"memory": {"scalars": 8},
                              "evolution": {"init": listing}}).evolution.init == listing
     message = error_of({"evolution": {"init": listing}})
     assert "evolution.init: listing line 2: address s7 out of range" in message
     message = error_of({"evolution": {"init": "def Setup():\n  s1 = bad(s0)\n"}})
-    assert message == ("configs/x.yaml: evolution.init: listing line 2: cannot parse "
-                       "s1 = bad(s0)")
+    assert message == ("configs/x.yaml: evolution.init: listing line 2: unknown instruction "
+                       "'s1 = bad(s0)'")

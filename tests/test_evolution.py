@@ -12,11 +12,11 @@ import pytest
 from deap import base, tools
 
 from azdeap.algorithm import FitnessMax
-from azdeap.algorithms import LOG_FIELDS, eaRegularized, evaluate_invalid
+from azdeap.evolution import LOG_FIELDS, eaRegularized, evaluate_invalid
 from azdeap.config import config_from_dict, load_config
-from azdeap.experiment import build_tasks, build_toolbox, make_evaluator, population_stats
-from azdeap.fitness import Evaluation, Evaluator
-from azdeap.parallel import split
+from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
+from azdeap.toolbox import population_stats
+from azdeap.evaluator import Evaluation, Evaluator
 from azdeap.selection import selAgingTournament
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def test_max_train_steps_uses_evaluation_train_steps():
 
 
 def test_max_seconds_stops_fake_clock(monkeypatch):
-    import azdeap.algorithms as algorithms
+    import azdeap.evolution as algorithms
     clock = FakeClock()
     monkeypatch.setattr(algorithms, "time", clock)
     toy = Toy(clock=clock)
@@ -291,35 +291,18 @@ def test_falls_back_to_evaluate_without_evaluate_batch():
     assert all(ind.fitness.values[0] == true_fitness(ind) for ind in pop)
 
 
-def test_evaluate_invalid_chunks_through_map():
+def test_evaluate_invalid_skips_valid_individuals_and_batches_once():
     toy = Toy(steps=4, cached_every=2)
-    seen = []
-
-    def recording_map(function, parts):
-        parts = list(parts)
-        seen.append([len(p) for p in parts])
-        return map(function, parts)
-    toy.toolbox.register("map", recording_map)
     pop = toy.population(10)
     pop[3].fitness.values = (123.0,)          # already valid: skipped
-    n, cached, steps = evaluate_invalid(toy.toolbox, pop, chunks=3)
-    assert seen == [[3, 3, 3]]
+    calls = len(toy.batch_calls)
+    n, cached, steps = evaluate_invalid(toy.toolbox, pop)
+    assert toy.batch_calls[calls:] == [9]
     assert (n, cached, steps) == (9, 4, 36)
     assert pop[3].fitness.values == (123.0,)
     assert all(ind.fitness.values[0] == true_fitness(ind) for i, ind in enumerate(pop)
                if i != 3)
-    assert evaluate_invalid(toy.toolbox, pop, chunks=3) == (0, 0, 0)
-
-
-# -- parallel.split ------------------------------------------------------------------------
-@pytest.mark.parametrize("n,chunks,sizes", [
-    (10, 3, [4, 3, 3]), (9, 3, [3, 3, 3]), (3, 5, [1, 1, 1]), (7, 1, [7]),
-    (5, 0, [5]), (0, 4, [0]), (100, 7, [15, 15, 14, 14, 14, 14, 14])])
-def test_split(n, chunks, sizes):
-    items = list(range(n))
-    parts = split(items, chunks)
-    assert [len(p) for p in parts] == sizes
-    assert [x for p in parts for x in p] == items
+    assert evaluate_invalid(toy.toolbox, pop) == (0, 0, 0)
 
 
 # -- the real toolbox ----------------------------------------------------------------------
@@ -420,23 +403,6 @@ def test_linear_config_evolves_a_better_regressor(seed):
     # the found algorithm really is good on the search tasks without the cache
     evaluator = make_evaluator(config, build_tasks(config.tasks.search))
     assert evaluator(hof[0])[0] > 0.99
-
-
-def _seeded_run(map_function, seed=5):
-    config = load_config(ROOT / "configs" / "linear.yaml")
-    random.seed(seed)
-    toolbox = build_toolbox(config, build_tasks(config.tasks.search), map_function)
-    population, logbook = eaRegularized(toolbox.population(60), toolbox, batch=40, chunks=2,
-                                        max_individuals=400, verbose=False)
-    return [str(ind) for ind in population], [ind.fitness.values for ind in population]
-
-
-def test_a_process_pool_run_reproduces_the_sequential_run():
-    import multiprocessing
-    sequential = _seeded_run(map)
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        parallel = _seeded_run(pool.map)
-    assert parallel == sequential
 
 
 def test_pack_round_trip_keeps_programs_types_and_fitness():

@@ -10,7 +10,7 @@ import pytest
 from deap import creator
 
 import azdeap
-from azdeap import selection, tasks, variation
+from azdeap import mutation, selection, tasks
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 FLOAT = r"[-+]?\d+\.\d+"
@@ -72,7 +72,7 @@ def test_compare_selection_schemes_differ_by_one_registration(capsys):
     assert base.replace.func is selection.replaceOldest
     assert module.make_toolbox("non-aging", space, evaluator).replace.func is selection.replaceWorst
     random_search = module.make_toolbox("random", space, evaluator)
-    assert random_search.mutate.func is variation.mut_randomize_algorithm
+    assert random_search.mutate.func is mutation.mutRandomizeAlgorithm
     assert random_search.replace.func is selection.replaceOldest
 
     medians = module.main(budget=200, seeds=(1, 2), population_size=20)

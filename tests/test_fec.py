@@ -4,11 +4,12 @@ import random
 
 import pytest
 
-from azdeap import generation, reference
-from azdeap.algorithm import Algorithm, Memory
+from azdeap import generator, reference
+from azdeap.algorithm import Algorithm
+from azdeap.space import Memory
 from azdeap.config import Config
 from azdeap.fec import FEC
-from azdeap.fitness import Evaluation, Evaluator
+from azdeap.evaluator import Evaluation, Evaluator
 from azdeap.tasks import make_tasks
 
 N_TASKS, N_TRAIN, N_VALID = 4, 100, 50
@@ -92,7 +93,7 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
     evaluation of each algorithm is a hit with the same fitness."""
     space = Config().search_space()
     random.seed(2024)
-    algorithms = [generation.random_algorithm(space) for _ in range(60)]
+    algorithms = [generator.initRandom(Algorithm, space) for _ in range(60)]
     plain = [e[0] for e in Evaluator(tasks, space.memory).evaluate_batch(algorithms)]
     for alg, expected in zip(algorithms, plain):
         fec = FEC(Evaluator(tasks, space.memory))   # fresh cache: the first is a miss

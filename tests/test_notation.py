@@ -3,7 +3,8 @@ import pytest
 
 from azdeap import ops
 from azdeap import reference
-from azdeap.algorithm import Algorithm, Memory
+from azdeap.algorithm import Algorithm
+from azdeap.space import Memory
 from azdeap.notation import (NotationError, format_algorithm, format_instruction,
                              parse_algorithm)
 

@@ -8,7 +8,7 @@ import pytest
 from deap import base, tools
 
 from azdeap.algorithm import FitnessMax
-from azdeap.algorithms import eaRegularized
+from azdeap.evolution import eaRegularized
 from azdeap.selection import replaceOldest, replaceWorst, selAgingTournament
 
 

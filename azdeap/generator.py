@@ -1,4 +1,5 @@
-"""Random instructions, components and algorithms (SPEC sections 1, 2 and 5).
+"""The generator: random instructions, components and algorithms (docs/design.md,
+"Random instructions").
 
 Randomness comes from Python's ``random`` module, so ``random.seed(s)`` makes
 everything reproducible.  For speed, an op list is turned once per memory into an
@@ -6,7 +7,7 @@ everything reproducible.  For speed, an op list is turned once per memory into a
 draws make an instruction); :func:`compile_space` holds those of a search space.
 DEAP use::
 
-    toolbox.register("individual", random_algorithm, space, cls=creator.Individual)
+    toolbox.register("individual", initRandom, creator.Individual, space)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
 """
 import itertools
@@ -18,13 +19,13 @@ from typing import NamedTuple
 import numpy as np
 
 from azdeap import ops
-from azdeap.algorithm import CODE_COLUMNS, DATA_COLUMNS, Algorithm
+from azdeap.algorithm import CODE_COLUMNS, DATA_COLUMNS
+from azdeap.space import LOWEST_OUTPUT, check_op, check_space
 
 _random = random.random  # the global Random instance: random.seed() reseeds it
 ZERO_DATA = (0.0, 0.0, 0.0)
 TABLE_LIMIT = 1024  # ops with at most this many address combinations draw from a table
 POOL_LIMIT = 1 << 14  # largest pool of (row, data drawer) entries of an op list
-_OUT_LOW = {ops.SCALAR: 1, ops.VECTOR: 1, ops.MATRIX: 0}  # s0 (label), v0 (features) read-only
 
 
 def _hashable(memory):
@@ -38,7 +39,7 @@ def _open_unit_const():
     return value, 0.0, 0.0
 
 
-# Data of a newly created instruction (SPEC section 2), by op data kind.
+# Data of a newly created instruction, by op data kind.
 DRAW_DATA = {
     ops.CONST: _open_unit_const,
     ops.VECTOR_CONST: lambda: (_random(), 2.0 * _random() - 1.0, 0.0),
@@ -56,7 +57,7 @@ def field_ranges(op, memory):
     for column, kind in enumerate(spec.inputs, 1):
         ranges[column] = (0, memory[kind])
     if spec.output != ops.NO_KIND:
-        low = _OUT_LOW[spec.output]
+        low = LOWEST_OUTPUT[spec.output]
         ranges[3] = (low, max(memory[spec.output] - low, 0))
     return tuple(ranges)
 
@@ -75,12 +76,9 @@ def _zero_data():
 
 def _maker(op, memory):
     """A function returning a random instruction of op (ValueError if memory can't hold it)."""
+    check_op(op, memory)
     spec = ops.OPS[op]
     ranges = field_ranges(op, memory)
-    used = ranges[1:1 + len(spec.inputs)] + (ranges[3:] if spec.output != ops.NO_KIND else ())
-    if not all(span for _, span in used):
-        raise ValueError("op %s cannot be used with %r: no address of one of its operand kinds "
-                         "(outputs never write s0 or v0)" % (spec.name, memory))
     r, rows = _random, _code_rows(op, memory)
     draw_data = DRAW_DATA.get(spec.data, _zero_data)
     if rows:
@@ -106,7 +104,7 @@ def _pool(op_codes, memory):
 
 
 class InstructionSource:
-    """Random instructions of an op list for a memory (SPEC sections 1 and 2): the op
+    """Random instructions of an op list for a memory: the op
     uniform, then each address and data field uniform in its range.  Built (and checked)
     once per op list and memory by :func:`instruction_source`."""
 
@@ -167,7 +165,6 @@ def random_component(op_codes, size, memory):
 
 class CompiledSpace(NamedTuple):
     """What the generators and mutators need of a SearchSpace, computed once."""
-    space: object
     mutable: tuple   # indices of the components with a non-empty op list
     sources: tuple   # per component, the InstructionSource of its ops
     ranges: tuple    # per op code, field_ranges(op, memory)
@@ -178,16 +175,18 @@ _BY_ID = {}  # id(space) -> (space, CompiledSpace): the fast lookup for a toolbo
 
 @lru_cache(maxsize=64)
 def _compile(space):
-    memory = _hashable(space.memory)
+    space = check_space(space)
+    memory = space.memory
     return CompiledSpace(
-        space, tuple(space.mutable_components()),
+        tuple(space.mutable_components()),
         tuple(instruction_source(tuple(op_codes), memory) for op_codes in space.ops),
         tuple(field_ranges(op, memory) for op in range(ops.NUM_OPS)))
 
 
 def compile_space(space):
     """The CompiledSpace of space (cached by identity, then by value, so that the
-    copies a worker unpickles share one); ValueError if an op doesn't fit the memory."""
+    copies a worker unpickles share one); ``azdeap.space.SpaceError`` if the memory
+    cannot run it."""
     entry = _BY_ID.get(id(space))
     if entry is None or entry[0] is not space:
         if len(_BY_ID) > 64:
@@ -196,13 +195,9 @@ def compile_space(space):
     return entry[1]
 
 
-def check_space(space):
-    """Raise ValueError naming the first op of space that its memory cannot hold."""
-    compile_space(space)
-
-
-def random_algorithm(space, cls=Algorithm):
-    """RANDOM_ALGORITHM: each component at its initial size, filled from its op list."""
+def initRandom(container, space):
+    """A random algorithm of type container: each component at its initial size,
+    filled from its op list (a frozen component with NO_OPs)."""
     compiled = compile_space(space)
     n = sum(space.sizes)
     code = np.zeros((n, CODE_COLUMNS), np.int32)
@@ -211,9 +206,9 @@ def random_algorithm(space, cls=Algorithm):
     for size, source in zip(space.sizes, compiled.sources):
         source.fill(code[start:start + size], data[start:start + size])
         start += size
-    return cls(code, data, space.sizes)
+    return container(code, data, space.sizes)
 
 
-def noop_algorithm(space, cls=Algorithm):
-    """NO_OP_ALGORITHM: all NO_OPs at the initial sizes."""
-    return cls(None, None, space.sizes)
+def initNoOp(container, space):
+    """An algorithm of type container with all NO_OPs at the initial sizes."""
+    return container(None, None, space.sizes)

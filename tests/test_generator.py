@@ -1,13 +1,15 @@
 """Random instructions and algorithms: SPEC sections 1 (addresses), 2 (data) and 5 (init)."""
 import collections
 import random
+from functools import partial
 
 import numpy as np
 import pytest
 from deap import base, creator, tools
 
-from azdeap import generation, ops
-from azdeap.algorithm import Algorithm, Memory, SearchSpace
+from azdeap import generator, ops
+from azdeap.algorithm import Algorithm
+from azdeap.space import Memory, SearchSpace, check_space
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
@@ -41,7 +43,7 @@ def check_row(code_row, data_row, memory):
 
 
 def draws(op, n=3000, memory=MEMORY):
-    rows = [generation.random_instruction((op,), memory) for _ in range(n)]
+    rows = [generator.random_instruction((op,), memory) for _ in range(n)]
     return np.array([c for c, _ in rows]), np.array([d for _, d in rows])
 
 
@@ -63,7 +65,7 @@ def test_addresses_in_spec_ranges_and_cover_them(memory):
 @pytest.mark.parametrize("path", ["pool", "makers"])
 def test_op_then_each_address_uniform(path):
     random.seed(2)
-    source = generation.InstructionSource(DEMO_OPS, Memory())
+    source = generator.InstructionSource(DEMO_OPS, Memory())
     assert source.pool is not None  # small memory: one table of the whole op list
     if path == "makers":
         source.pool = None
@@ -76,11 +78,11 @@ def test_op_then_each_address_uniform(path):
         check_row(code_row, data_row, Memory())
     for op in DEMO_OPS:
         code = np.array([c for c, _ in rows if c[0] == op])
-        for column, (low, span) in enumerate(generation.field_ranges(op, Memory())[1:], 1):
+        for column, (low, span) in enumerate(generator.field_ranges(op, Memory())[1:], 1):
             if span:
                 frequencies = np.bincount(code[:, column] - low, minlength=span) / len(code)
                 assert np.allclose(frequencies, 1 / span, atol=0.05), (op, column, frequencies)
-    assert generation.instruction_source(DEMO_OPS, Memory(20, 20, 20)).pool is None
+    assert generator.instruction_source(DEMO_OPS, Memory(20, 20, 20)).pool is None
 
 
 @pytest.mark.parametrize("name, low, high", [
@@ -117,21 +119,21 @@ def test_ops_without_addresses_in_memory_are_rejected_up_front():
     no_matrix = Memory(4, 3, 0)
     for name in ("MATRIX_SUM", "VECTOR_OUTER_PRODUCT", "MATRIX_NORM", "MATRIX_CONST_SET"):
         with pytest.raises(ValueError, match=name):
-            generation.random_instruction((ops.op_code(name),), no_matrix)
+            generator.random_instruction((ops.op_code(name),), no_matrix)
     with pytest.raises(ValueError, match="SCALAR_SUM"):  # s0 is never an output
-        generation.random_instruction((ops.op_code("SCALAR_SUM"),), Memory(1, 3, 1))
+        generator.random_instruction((ops.op_code("SCALAR_SUM"),), Memory(1, 3, 1))
     space = DEMO_SPACE._replace(ops=(DEMO_OPS, (ops.op_code("MATRIX_MEAN"),), ()),
                                 memory=no_matrix)
-    for function in (generation.check_space, generation.random_algorithm):
+    for function in (check_space, partial(generator.initRandom, Algorithm)):
         with pytest.raises(ValueError, match="MATRIX_MEAN"):
             function(space)
-    generation.check_space(DEMO_SPACE._replace(memory=no_matrix))  # demo ops need no matrix
+    check_space(DEMO_SPACE._replace(memory=no_matrix))  # demo ops need no matrix
 
 
 @pytest.mark.parametrize("memory", [Memory(), Memory(20, 20, 20)])  # pool / makers
 def test_random_component(memory):
     random.seed(5)
-    code, data = generation.random_component(DEMO_OPS, 60, memory)
+    code, data = generator.random_component(DEMO_OPS, 60, memory)
     assert code.shape == (60, 4) and code.dtype == np.int32
     assert data.shape == (60, 3) and data.dtype == np.float64
     assert set(code[:, 0]) == set(DEMO_OPS)
@@ -139,9 +141,9 @@ def test_random_component(memory):
         check_row(code_row, data_row, memory)
     constants = code[:, 0] == ops.op_code("SCALAR_CONST_SET")
     assert constants.any() and data[constants, 0].all()  # drawn, not left zero
-    code, data = generation.random_component((), 3, Memory())
+    code, data = generator.random_component((), 3, Memory())
     assert not code.any() and not data.any() and code.shape == (3, 4)
-    code, data = generation.random_component(DEMO_OPS, 0, Memory())
+    code, data = generator.random_component(DEMO_OPS, 0, Memory())
     assert code.shape == (0, 4) and data.shape == (0, 3)
 
 
@@ -151,7 +153,7 @@ def test_random_algorithm_fills_each_component_from_its_list():
     learn_ops = (ops.op_code("VECTOR_SUM"), ops.op_code("MATRIX_GAUSSIAN_SET"))
     space = SearchSpace(Memory(4, 3, 1), (setup_ops, (), learn_ops), (3, 2, 40),
                         (0, 0, 0), (9, 9, 99))
-    algorithm = generation.random_algorithm(space, cls=creator.TestInd)
+    algorithm = generator.initRandom(creator.TestInd, space)
     assert type(algorithm) is creator.TestInd and not algorithm.fitness.valid
     assert algorithm.sizes == (3, 2, 40)
     (setup, _), (predict, predict_data), (learn, _) = (algorithm.component(c) for c in range(3))
@@ -164,15 +166,15 @@ def test_random_algorithm_fills_each_component_from_its_list():
 
 def test_random_algorithm_is_reproducible_and_varied():
     random.seed(7)
-    first = generation.random_algorithm(DEMO_SPACE)
-    second = generation.random_algorithm(DEMO_SPACE)
+    first = generator.initRandom(Algorithm, DEMO_SPACE)
+    second = generator.initRandom(Algorithm, DEMO_SPACE)
     random.seed(7)
-    assert generation.random_algorithm(DEMO_SPACE) == first
+    assert generator.initRandom(Algorithm, DEMO_SPACE) == first
     assert first != second
 
 
 def test_noop_algorithm():
-    algorithm = generation.noop_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    algorithm = generator.initNoOp(creator.TestInd, DEMO_SPACE)
     assert isinstance(algorithm, creator.TestInd) and algorithm.sizes == (10, 2, 8)
     assert not algorithm.code.any() and not algorithm.data.any()
 
@@ -180,8 +182,7 @@ def test_noop_algorithm():
 def test_deap_toolbox_init():
     random.seed(8)
     toolbox = base.Toolbox()
-    toolbox.register("individual", generation.random_algorithm, DEMO_SPACE,
-                     cls=creator.TestInd)
+    toolbox.register("individual", generator.initRandom, creator.TestInd, DEMO_SPACE)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     population = toolbox.population(n=5)
     assert len(population) == 5 and all(type(i) is creator.TestInd for i in population)

@@ -1,12 +1,12 @@
-"""Mutation operators of AutoML-Zero (SPEC section 4; paper variant section 12), DEAP style.
+"""Mutation operators of AutoML-Zero, DEAP style (docs/design.md, "Mutations").
 
-Each ``mut_*(individual, space)`` modifies the individual in place (clone it first),
+Each ``mut*(individual, space)`` modifies the individual in place (clone it first),
 invalidates its DEAP fitness if it has one (even when the draw changed nothing: the
 original re-evaluates every mutated child) and returns ``(individual,)``.  The
 component is drawn uniformly among ``space.mutable_components()``; a component with
-an empty op list is never touched.  :func:`mutate` is the original's combined operator::
+an empty op list is never touched.  :func:`mutAny` is the original's combined operator::
 
-    toolbox.register("mutate", mutate, space=space, mutate_prob=0.9)
+    toolbox.register("mutate", mutAny, space=space, mutate_prob=0.9)
 """
 import math
 import random
@@ -15,7 +15,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from azdeap import ops
-from azdeap.generation import compile_space
+from azdeap.generator import compile_space
 
 _random = random.random
 _gauss = random.gauss
@@ -53,8 +53,8 @@ def _scale(value):
     return value * (0.5 + 1.5 * _random())
 
 
-CONSTANT_RULES = {"original": (_flip_or_log_normal, _log_normal),   # SPEC section 4
-                  "paper": (_scale_then_flip, _scale)}              # SPEC section 12
+CONSTANT_RULES = {"original": (_flip_or_log_normal, _log_normal),   # the open-source code
+                  "paper": (_scale_then_flip, _scale)}              # the paper
 
 
 def _rule(name):
@@ -66,7 +66,7 @@ def _rule(name):
 
 
 def _alter_data(data, i, kind, rule):
-    """Alter one data field of instruction i, as SPEC section 4 says for its op kind."""
+    """Alter one data field of instruction i, by its op's data kind."""
     step, scale = rule
     if kind is ops.CONST:
         data[i, 0] = step(data.item(i, 0))
@@ -149,7 +149,7 @@ def _remove(individual, component, start, size):
 
 
 # -- the mutations ----------------------------------------------------------------
-def mut_alter_param(individual, space, constant_rule="original"):
+def mutAlterParam(individual, space, constant_rule="original"):
     """ALTER_PARAM: re-draw one address or alter the data of one random instruction."""
     rule = _rule(constant_rule)
     compiled = compile_space(space)
@@ -168,7 +168,7 @@ def mut_alter_param(individual, space, constant_rule="original"):
     return _changed(individual)
 
 
-def mut_randomize_instruction(individual, space):
+def mutRandomizeInstruction(individual, space):
     """RANDOMIZE_INSTRUCTION: replace a random instruction with a brand-new one."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -178,7 +178,7 @@ def mut_randomize_instruction(individual, space):
     return _changed(individual)
 
 
-def mut_randomize_component(individual, space):
+def mutRandomizeComponent(individual, space):
     """RANDOMIZE_COMPONENT_FUNCTION: re-create every instruction of a component (length kept)."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -187,7 +187,7 @@ def mut_randomize_component(individual, space):
     return _changed(individual)
 
 
-def mut_randomize_algorithm(individual, space):
+def mutRandomizeAlgorithm(individual, space):
     """RANDOMIZE_ALGORITHM: re-create every instruction of every mutable component."""
     compiled = compile_space(space)
     for component in compiled.mutable:
@@ -196,7 +196,7 @@ def mut_randomize_algorithm(individual, space):
     return _changed(individual)
 
 
-def mut_insert(individual, space):
+def mutInsert(individual, space):
     """INSERT_INSTRUCTION: a random instruction at a uniform position, if size < max - 1."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -205,7 +205,7 @@ def mut_insert(individual, space):
     return _changed(individual)
 
 
-def mut_remove(individual, space):
+def mutRemove(individual, space):
     """REMOVE_INSTRUCTION: remove a uniformly chosen instruction, if size > min."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -214,7 +214,7 @@ def mut_remove(individual, space):
     return _changed(individual)
 
 
-def mut_trade(individual, space):
+def mutTrade(individual, space):
     """TRADE_INSTRUCTION: insert a random instruction, then remove a uniformly chosen one."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -223,20 +223,20 @@ def mut_trade(individual, space):
     return _changed(individual)
 
 
-def mut_identity(individual, space):
+def mutIdentity(individual, space):
     """IDENTITY: nothing (the fitness is still invalidated: the child is re-evaluated)."""
     return _changed(individual)
 
 
 MUTATIONS = {
-    "alter_param": mut_alter_param,
-    "randomize_instruction": mut_randomize_instruction,
-    "randomize_component": mut_randomize_component,
-    "randomize_algorithm": mut_randomize_algorithm,
-    "insert": mut_insert,
-    "remove": mut_remove,
-    "trade": mut_trade,
-    "identity": mut_identity,
+    "alter_param": mutAlterParam,
+    "randomize_instruction": mutRandomizeInstruction,
+    "randomize_component": mutRandomizeComponent,
+    "randomize_algorithm": mutRandomizeAlgorithm,
+    "insert": mutInsert,
+    "remove": mutRemove,
+    "trade": mutTrade,
+    "identity": mutIdentity,
 }
 DEFAULT_MUTATIONS = ("alter_param", "randomize_instruction", "randomize_component")
 
@@ -250,16 +250,16 @@ def _operators(mutations, constant_rule):
         raise ValueError("unknown mutation(s) %s (valid: %s)" % (
             ", ".join(map(repr, unknown)) if unknown else "(empty list)", ", ".join(MUTATIONS)))
     weights = {"remove": 2} if "insert" in mutations and "remove" in mutations else {}
-    return tuple(partial(mut_alter_param, constant_rule=constant_rule)
+    return tuple(partial(mutAlterParam, constant_rule=constant_rule)
                  if name == "alter_param" else MUTATIONS[name]
                  for name in mutations for _ in range(weights.get(name, 1)))
 
 
-def mutate(individual, space, mutations=DEFAULT_MUTATIONS, mutate_prob=0.9,
+def mutAny(individual, space, mutations=DEFAULT_MUTATIONS, mutate_prob=0.9,
            constant_rule="original"):
     """The original's Mutate: with probability mutate_prob (always if >= 1) apply one
     mutation drawn uniformly from mutations (removal twice as likely as insertion when
-    both are allowed, SPEC section 12); otherwise leave the individual (and fitness) as is."""
+    both are allowed, as in the paper); otherwise leave the individual (and fitness) as is."""
     if type(mutations) is not tuple:
         mutations = (mutations,) if isinstance(mutations, str) else tuple(mutations)
     operators = _operators(mutations, constant_rule)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from deap import base, creator
 
-from azdeap import generation, ops, variation
-from azdeap.algorithm import Algorithm, Memory, SearchSpace
+from azdeap import generator, mutation, ops
+from azdeap.algorithm import Algorithm
+from azdeap.space import Memory, SearchSpace
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
@@ -67,7 +68,7 @@ def alter_many(name, n=4000, data=(0.0, 0.0, 0.0), constant_rule="original"):
     results = []
     for _ in range(n):
         algorithm = copy.deepcopy(base_)
-        variation.mut_alter_param(algorithm, space, constant_rule=constant_rule)
+        mutation.mutAlterParam(algorithm, space, constant_rule=constant_rule)
         results.append((algorithm.code[0], algorithm.data[0]))
     return base_, np.array([c for c, _ in results]), np.array([d for _, d in results])
 
@@ -84,9 +85,9 @@ def test_alter_param_changes_at_most_one_field_of_one_instruction():
     random.seed(10)
     changed = 0
     for _ in range(2000):
-        before = generation.random_algorithm(DEMO_SPACE)
+        before = generator.initRandom(Algorithm, DEMO_SPACE)
         after = copy.deepcopy(before)
-        variation.mut_alter_param(after, DEMO_SPACE)
+        mutation.mutAlterParam(after, DEMO_SPACE)
         cells = changed_cells(before, after)
         assert len(cells) <= 1
         changed += len(cells)
@@ -127,13 +128,13 @@ def test_alter_param_noop_and_empty_component_unchanged():
     algorithm, space = one_instruction("NO_OP")
     before = copy.deepcopy(algorithm)
     for _ in range(50):
-        variation.mut_alter_param(algorithm, space)
+        mutation.mutAlterParam(algorithm, space)
     assert algorithm == before
     empty = Algorithm(None, None, (3, 0, 2))
     space = space._replace(ops=((), DEMO_OPS, ()))
-    for mutation in (variation.mut_alter_param, variation.mut_randomize_instruction,
-                     variation.mut_randomize_component):
-        assert mutation(empty, space)[0] == Algorithm(None, None, (3, 0, 2))
+    for operator in (mutation.mutAlterParam, mutation.mutRandomizeInstruction,
+                     mutation.mutRandomizeComponent):
+        assert operator(empty, space)[0] == Algorithm(None, None, (3, 0, 2))
 
 
 def test_constant_original_rule_flip_or_log_normal():
@@ -211,9 +212,9 @@ def test_uniform_alters_one_bound_then_sorts(constant_rule):
 def test_unknown_constant_rule():
     algorithm, space = one_instruction("SCALAR_CONST_SET", (0.5, 0, 0))
     with pytest.raises(ValueError, match="bogus"):
-        variation.mut_alter_param(algorithm, space, constant_rule="bogus")
+        mutation.mutAlterParam(algorithm, space, constant_rule="bogus")
     with pytest.raises(ValueError, match="bogus"):
-        variation.mutate(algorithm, space, constant_rule="bogus")
+        mutation.mutAny(algorithm, space, constant_rule="bogus")
 
 
 # -- the other mutations ---------------------------------------------------------
@@ -221,8 +222,8 @@ def test_randomize_instruction_replaces_one_instruction():
     random.seed(30)
     rows_changed = collections.Counter()
     for _ in range(1000):
-        before = generation.random_algorithm(DEMO_SPACE)
-        after = variation.mut_randomize_instruction(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, DEMO_SPACE)
+        after = mutation.mutRandomizeInstruction(copy.deepcopy(before), DEMO_SPACE)[0]
         rows = {row for row, _, _ in changed_cells(before, after)}
         assert len(rows) <= 1
         rows_changed[len(rows)] += 1
@@ -234,8 +235,8 @@ def test_randomize_component_keeps_lengths_and_touches_one_component():
     random.seed(31)
     touched = collections.Counter()
     for _ in range(600):
-        before = generation.random_algorithm(DEMO_SPACE)
-        after = variation.mut_randomize_component(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, DEMO_SPACE)
+        after = mutation.mutRandomizeComponent(copy.deepcopy(before), DEMO_SPACE)[0]
         assert after.sizes == before.sizes
         components = {next(c for c in range(3) if row < before.bounds(c)[1])
                       for row, _, _ in changed_cells(before, after)}
@@ -248,8 +249,8 @@ def test_randomize_component_keeps_lengths_and_touches_one_component():
 def test_randomize_algorithm_rebuilds_every_mutable_component():
     random.seed(32)
     space = DEMO_SPACE._replace(ops=(DEMO_OPS, (), DEMO_OPS))
-    before = generation.random_algorithm(space)
-    after = variation.mut_randomize_algorithm(copy.deepcopy(before), space)[0]
+    before = generator.initRandom(Algorithm, space)
+    after = mutation.mutRandomizeAlgorithm(copy.deepcopy(before), space)[0]
     for c, should_change in enumerate((True, False, True)):
         changed = not np.array_equal(before.component(c)[0], after.component(c)[0])
         assert changed == should_change
@@ -261,7 +262,7 @@ def test_insert_position_uniform_and_max_minus_one():
     space = SearchSpace(Memory(), ((), DEMO_OPS, ()), (0, 4, 0), (0, 0, 0), (0, 6, 0))
     positions = collections.Counter()
     for _ in range(3000):
-        algorithm = variation.mut_insert(Algorithm(None, None, (2, 4, 1)), space)[0]
+        algorithm = mutation.mutInsert(Algorithm(None, None, (2, 4, 1)), space)[0]
         assert algorithm.sizes == (2, 5, 1)
         assert not algorithm.component(0)[0].any() and not algorithm.component(2)[0].any()
         predict = algorithm.component(1)[0]
@@ -271,7 +272,7 @@ def test_insert_position_uniform_and_max_minus_one():
     assert sorted(positions) == [0, 1, 2, 3, 4]  # [0, size]
     assert all(abs(n / 3000 - 0.2) < 0.03 for n in positions.values()), positions
     full = Algorithm(None, None, (0, 5, 0))  # size == max - 1: nothing happens
-    assert variation.mut_insert(full, space)[0].sizes == (0, 5, 0)
+    assert mutation.mutInsert(full, space)[0].sizes == (0, 5, 0)
 
 
 def test_remove_position_uniform_and_min():
@@ -283,14 +284,14 @@ def test_remove_position_uniform_and_min():
     data[:4, 0] = [0.1, 0.2, 0.3, 0.4]  # tell the rows apart
     removed = collections.Counter()
     for _ in range(3000):
-        algorithm = variation.mut_remove(Algorithm(code, data, (4, 1, 0)), space)[0]
+        algorithm = mutation.mutRemove(Algorithm(code, data, (4, 1, 0)), space)[0]
         assert algorithm.sizes == (3, 1, 0)
         assert np.array_equal(algorithm.code[3], [0, 0, 0, 0])  # predict untouched
         (gone,) = set(data[:4, 0]) - set(algorithm.data[:3, 0])
         removed[gone] += 1
     assert all(abs(removed[value] / 3000 - 0.25) < 0.03 for value in data[:4, 0]), removed
     at_min = Algorithm(code[:3], data[:3], (3, 0, 0))
-    assert variation.mut_remove(at_min, space)[0].sizes == (3, 0, 0)
+    assert mutation.mutRemove(at_min, space)[0].sizes == (3, 0, 0)
 
 
 def test_trade_keeps_size_and_ignores_bounds():
@@ -298,8 +299,8 @@ def test_trade_keeps_size_and_ignores_bounds():
     space = SearchSpace(Memory(), (DEMO_OPS, DEMO_OPS, ()), (3, 2, 0), (3, 2, 0), (4, 3, 0))
     changed = 0
     for _ in range(300):  # both sizes are at min and at max - 1
-        before = generation.random_algorithm(space)
-        after = variation.mut_trade(copy.deepcopy(before), space)[0]
+        before = generator.initRandom(Algorithm, space)
+        after = mutation.mutTrade(copy.deepcopy(before), space)[0]
         assert after.sizes == before.sizes == (3, 2, 0)
         check_valid(after, space)
         changed += after != before
@@ -319,7 +320,7 @@ def test_trade_removes_uniformly_among_size_plus_one():
     data[:, 0] = [0.1, 0.2, 0.3, 0.4]  # the inserted constant is none of these
     removed = collections.Counter()
     for _ in range(4000):
-        after = variation.mut_trade(Algorithm(code, data, (4, 0, 0)), space)[0]
+        after = mutation.mutTrade(Algorithm(code, data, (4, 0, 0)), space)[0]
         gone = set(data[:, 0]) - set(after.data[:, 0])
         removed[gone.pop() if gone else "inserted"] += 1
     assert len(removed) == 5
@@ -329,11 +330,11 @@ def test_trade_removes_uniformly_among_size_plus_one():
 def test_frozen_components_are_never_touched():
     random.seed(36)
     space = DEMO_SPACE._replace(ops=((), DEMO_OPS, ()), min_sizes=(0, 0, 0))
-    algorithm = generation.random_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    algorithm = generator.initRandom(creator.TestInd, DEMO_SPACE)
     setup, learn = (copy.deepcopy(algorithm.component(c)) for c in (0, 2))
     for _ in range(3000):
-        for name in variation.MUTATIONS:
-            variation.MUTATIONS[name](algorithm, space)
+        for name in mutation.MUTATIONS:
+            mutation.MUTATIONS[name](algorithm, space)
     assert np.array_equal(algorithm.component(0)[0], setup[0])
     assert np.array_equal(algorithm.component(2)[1], learn[1])
     assert np.array_equal(algorithm.component(2)[0], learn[0])
@@ -344,9 +345,9 @@ def test_frozen_components_are_never_touched():
 def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory):
     random.seed(38)
     space = DEMO_SPACE._replace(memory=memory, min_sizes=(2, 1, 3), max_sizes=(12, 4, 10))
-    algorithm = generation.random_algorithm(space)
+    algorithm = generator.initRandom(Algorithm, space)
     for _ in range(300):
-        variation.mutate(algorithm, space, tuple(variation.MUTATIONS), mutate_prob=1.0)
+        mutation.mutAny(algorithm, space, tuple(mutation.MUTATIONS), mutate_prob=1.0)
         check_valid(algorithm, space)
         assert all(low <= size <= high - 1 for low, size, high
                    in zip(space.min_sizes, algorithm.sizes, space.max_sizes))
@@ -355,43 +356,43 @@ def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory):
 def test_no_mutable_component():
     space = DEMO_SPACE._replace(ops=((), (), ()))
     with pytest.raises(ValueError, match="mutable"):
-        variation.mut_alter_param(Algorithm(None, None, (1, 1, 1)), space)
+        mutation.mutAlterParam(Algorithm(None, None, (1, 1, 1)), space)
 
 
 # -- DEAP conventions ---------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(variation.MUTATIONS))
+@pytest.mark.parametrize("name", sorted(mutation.MUTATIONS))
 def test_in_place_one_tuple_and_fitness_deleted(name):
     random.seed(40)
-    individual = generation.random_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
     individual.fitness.values = (0.5,)
-    result = variation.MUTATIONS[name](individual, DEMO_SPACE)
+    result = mutation.MUTATIONS[name](individual, DEMO_SPACE)
     assert isinstance(result, tuple) and len(result) == 1 and result[0] is individual
     assert not individual.fitness.valid
-    plain = generation.random_algorithm(DEMO_SPACE)  # no fitness attribute: works too
-    assert variation.MUTATIONS[name](plain, DEMO_SPACE)[0] is plain
+    plain = generator.initRandom(Algorithm, DEMO_SPACE)  # no fitness attribute: works too
+    assert mutation.MUTATIONS[name](plain, DEMO_SPACE)[0] is plain
 
 
 def test_mutation_is_in_place():
     random.seed(41)
-    individual = generation.random_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
     before = copy.deepcopy(individual)
     for _ in range(20):
-        variation.mut_randomize_component(individual, DEMO_SPACE)
+        mutation.mutRandomizeComponent(individual, DEMO_SPACE)
     assert individual != before
 
 
 # -- mutate ---------------------------------------------------------------------------
 def test_mutate_prob_leaves_about_ten_percent_unchanged():
     random.seed(50)
-    individual = generation.random_algorithm(DEMO_SPACE, cls=creator.TestInd)
+    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
     kept = 0
     for _ in range(5000):
         individual.fitness.values = (0.5,)
-        assert variation.mutate(individual, DEMO_SPACE, ("identity",))[0] is individual
+        assert mutation.mutAny(individual, DEMO_SPACE, ("identity",))[0] is individual
         kept += individual.fitness.valid
     assert abs(kept / 5000 - 0.1) < 0.015
     individual.fitness.values = (0.5,)
-    variation.mutate(individual, DEMO_SPACE, ("identity",), mutate_prob=1.0)
+    mutation.mutAny(individual, DEMO_SPACE, ("identity",), mutate_prob=1.0)
     assert not individual.fitness.valid
 
 
@@ -399,8 +400,8 @@ def test_mutate_changes_most_of_the_time():
     random.seed(51)
     changed = 0
     for _ in range(2000):
-        before = generation.random_algorithm(DEMO_SPACE)
-        after = variation.mutate(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, DEMO_SPACE)
+        after = mutation.mutAny(copy.deepcopy(before), DEMO_SPACE)[0]
         changed += after != before
         check_valid(after, DEMO_SPACE)
     assert 0.6 < changed / 2000 < 0.9
@@ -410,7 +411,7 @@ def size_changes(mutations, n=6000):
     space = SearchSpace(Memory(), (DEMO_OPS, (), ()), (5, 0, 0), (0, 0, 0), (99, 0, 0))
     changes = collections.Counter()
     for _ in range(n):
-        algorithm = variation.mutate(Algorithm(None, None, (5, 0, 0)), space, mutations,
+        algorithm = mutation.mutAny(Algorithm(None, None, (5, 0, 0)), space, mutations,
                                      mutate_prob=1.0)[0]
         changes[algorithm.sizes[0] - 5] += 1
     return {k: v / n for k, v in changes.items()}
@@ -429,8 +430,8 @@ def test_mutate_removal_twice_as_likely_as_insertion():
 def test_mutate_unknown_mutation():
     individual = Algorithm(None, None, (1, 1, 1))
     with pytest.raises(ValueError, match="alter_params"):
-        variation.mutate(individual, DEMO_SPACE, ("alter_params", "insert"))
-    variation.mutate(individual, DEMO_SPACE, ["insert", "remove"])  # lists are fine
+        mutation.mutAny(individual, DEMO_SPACE, ("alter_params", "insert"))
+    mutation.mutAny(individual, DEMO_SPACE, ["insert", "remove"])  # lists are fine
 
 
 def test_mutate_paper_rule_reaches_alter_param():
@@ -439,7 +440,7 @@ def test_mutate_paper_rule_reaches_alter_param():
     values = set()
     for _ in range(400):
         algorithm = copy.deepcopy(base_)
-        variation.mutate(algorithm, space, ("alter_param",), 1.0, constant_rule="paper")
+        mutation.mutAny(algorithm, space, ("alter_param",), 1.0, constant_rule="paper")
         values.add(algorithm.data[0, 0])
     ratios = np.abs(np.array(sorted(values - {0.5})) / 0.5)
     assert len(ratios) > 100 and (ratios >= 0.5).all() and (ratios <= 2.0).all()
@@ -448,8 +449,8 @@ def test_mutate_paper_rule_reaches_alter_param():
 def test_seeded_mutation_is_reproducible():
     def run():
         random.seed(54)
-        individual = generation.random_algorithm(DEMO_SPACE)
+        individual = generator.initRandom(Algorithm, DEMO_SPACE)
         for _ in range(200):
-            variation.mutate(individual, DEMO_SPACE)
+            mutation.mutAny(individual, DEMO_SPACE)
         return individual
     assert run() == run()

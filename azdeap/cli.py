@@ -1,0 +1,103 @@
+"""The command line: ``python -m azdeap COMMAND [options]`` (``run`` when none is given).
+
+    python -m azdeap run [--config configs/demo.yaml] [--workers 2]
+    python azdeap/run.py [--config ...]                   (the same, as a script)
+    python -m scoop -n 32 azdeap/run.py [--config ...]
+
+``run`` with no --config runs the 5-minute demo.  Independent experiments run one per
+worker (``--workers N`` processes, or scoop's workers with ``futures.map``) until one
+finds a sufficient algorithm.  A user error is one line on stderr and exit status 2.
+"""
+import argparse
+import dataclasses
+import multiprocessing
+import os
+import sys
+
+from azdeap.config import ConfigError, load_config
+from azdeap.experiment import ExperimentError, run_experiments
+from azdeap.plot import plot_logbooks, require_matplotlib
+
+
+def under_scoop():
+    import scoop
+    return scoop.IS_RUNNING
+
+
+def parallel_map():
+    """(map, workers): scoop's futures.map and its worker count under scoop."""
+    import scoop
+    if under_scoop():
+        from scoop import futures
+        return futures.map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
+    return map, 1
+
+
+def add_run_arguments(parser):
+    parser.add_argument("--config", help="experiment YAML (default: the 5-minute demo)")
+    parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="run N experiments at a time in worker processes "
+                             "(multiprocessing; under scoop its workers are used)")
+    parser.add_argument("--plot", metavar="PNG",
+                        help="write a plot of the run's fitness (needs matplotlib)")
+
+
+def run_command(args):
+    """``run``: experiments as a config says; returns the result."""
+    config = load_config(args.config)
+    if args.seed is not None:
+        if args.seed < 0:
+            raise ConfigError("--seed: expected an integer >= 0, got %d" % args.seed)
+        config = dataclasses.replace(config, seed=args.seed)
+    if args.plot:  # fail before the run, not after it
+        require_matplotlib()
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+            raise ExperimentError("--plot %s: no such directory" % args.plot)
+    if args.workers < 1:
+        raise ConfigError("--workers: expected an integer >= 1, got %d" % args.workers)
+    if under_scoop() or args.workers == 1:
+        map_function, workers = parallel_map()
+        result = run_experiments(config, map_function, workers, verbose=not args.quiet)
+    else:
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            result = run_experiments(config, pool.map, args.workers, verbose=not args.quiet)
+    if args.plot:
+        plot_logbooks(result.logbooks, args.plot)
+        print("plot: %s" % args.plot)
+    return result
+
+
+COMMANDS = {"run": (run_command, add_run_arguments,
+                    "run experiments as a config says (default: the 5-minute demo)")}
+
+
+def parser():
+    main_parser = argparse.ArgumentParser(
+        prog="azdeap", description="AutoML-Zero for DEAP: evolve learning algorithms.")
+    commands = main_parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, add_arguments, help_text) in COMMANDS.items():
+        add_arguments(commands.add_parser(name, help=help_text, description=help_text))
+    return main_parser
+
+
+def main(argv=None):
+    """Run a command; returns the exit status (0, 2 for a user error, 130 on Ctrl-C)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run"] + argv   # no command: run (the demo by default)
+    elif argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        print("azdeap: error: unknown command %r (commands: %s)"
+              % (argv[0], ", ".join(COMMANDS)), file=sys.stderr)
+        return 2
+    args = parser().parse_args(argv)
+    try:
+        COMMANDS[args.command][0](args)
+    except (ConfigError, ExperimentError, ImportError) as error:
+        print("azdeap: error: %s" % error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("azdeap: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,89 @@
+"""``Learner``: an evolved algorithm trained and used on a user's own data."""
+import warnings
+
+import numpy as np
+
+from azdeap import interpreter
+from azdeap.evaluator import raise_on_bad_status
+from azdeap.space import Memory
+
+
+class Learner:
+    """An evolved algorithm as a scikit-learn-style estimator.
+
+    ``fit(X, y)`` runs Setup, then Predict and Learn over the rows in order;
+    ``predict(X)`` runs Predict only and returns s1 (for classification the
+    probability sigmoid(s1)).  Memory persists between calls, as in the original.
+    """
+
+    def __init__(self, algorithm, kind="regression", memory=None, seed=0):
+        if kind not in ("regression", "classification"):
+            raise ValueError("kind must be 'regression' or 'classification', got %r" % (kind,))
+        self.algorithm = algorithm
+        self.kind = kind
+        self.memory = (algorithm.memory_used() if memory is None else Memory(*memory)).checked()
+        self.rng_state = np.array([seed], np.uint64)
+        self.n_features_ = None
+
+    def _check(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError("X must be a non-empty 2-D array (examples, features), "
+                             "got shape %r" % (X.shape,))
+        if self.n_features_ is not None and X.shape[1] != self.n_features_:
+            raise ValueError("X has %d features but the learner was fit on %d"
+                             % (X.shape[1], self.n_features_))
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinite values")
+        if y is None:
+            return X, np.zeros(len(X))
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != (len(X),):
+            raise ValueError("y must have shape (%d,) to match X, got %r" % (len(X), y.shape))
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinite values")
+        if self.kind == "classification" and not np.isin(y, (0.0, 1.0)).all():
+            raise ValueError("classification labels must be 0 or 1")
+        return X, y
+
+    def _run(self, X, y, training):
+        n, n_features = X.shape
+        x = np.ascontiguousarray(X[:, :, None])
+        labels = np.ascontiguousarray(y[:, None])
+        empty_x, empty_y = x[:0], labels[:0]
+        predictions = np.empty((0 if training else n, 1))
+        status = np.empty(1, np.int64)
+        steps = np.empty(1, np.int64)
+        interpreter.run_batch(
+            self.algorithm.code, self.algorithm.data, np.zeros(1, np.int64),
+            np.array([self.algorithm.sizes], np.int64),
+            x if training else empty_x, labels if training else empty_y,
+            empty_x if training else x, empty_y if training else labels,
+            np.array([self.kind == "classification"]), n if training else 0,
+            0 if training else n, np.inf, self._mem, np.array(self.memory, np.int64), training,
+            self.rng_state, -1, False, np.empty((1, 1)), steps,
+            np.empty((1, 1), np.uint64), status, predictions)
+        raise_on_bad_status(status, [self.algorithm], self.memory)
+        if training and steps[0] < n:
+            warnings.warn("Learner.fit stopped at row %d of %d: the prediction was NaN or "
+                          "infinite" % (steps[0], n), RuntimeWarning, stacklevel=3)
+        return predictions[:, 0]
+
+    def fit(self, X, y):
+        """Setup, then Predict and Learn on each row of X (labels y) in order."""
+        self.n_features_ = None
+        X, y = self._check(X, y)
+        self.n_features_ = X.shape[1]
+        self._mem = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
+        self._run(X, y, training=True)
+        return self
+
+    def predict(self, X):
+        """Predict each row of X (probabilities of class 1 for classification)."""
+        if self.n_features_ is None:
+            raise ValueError("call fit before predict")
+        X, y = self._check(X)
+        predictions = self._run(X, y, training=False)
+        if self.kind == "classification":
+            return 1.0 / (1.0 + np.exp(-predictions))
+        return predictions

@@ -1,0 +1,97 @@
+"""What an algorithm may touch and what evolution may build: ``Memory`` and ``SearchSpace``.
+
+``check_space`` is the one validator of a search space against its memory; the config,
+the generator, the evaluator and the learner all rely on it (docs/design.md, "Memory").
+"""
+from typing import NamedTuple, Tuple
+
+import numpy as np
+
+from azdeap import ops
+
+COMPONENT_NAMES = ("setup", "predict", "learn")
+# The lowest address an op may write, per kind: s0 (label) and v0 (features) are read-only.
+LOWEST_OUTPUT = (1, 1, 0)
+
+
+class Memory(NamedTuple):
+    """Number of scalar, vector and matrix addresses."""
+    scalars: int = 4
+    vectors: int = 3
+    matrices: int = 1
+
+    def checked(self) -> "Memory":
+        """This memory, if it can run an algorithm (ValueError otherwise): s0 (label)
+        and s1 (prediction) need 2 scalars, v0 (features) 1 vector."""
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+                   for n in self):
+            raise ValueError("memory sizes must be integers >= 0, got %r" % (tuple(self),))
+        if self.scalars < 2 or self.vectors < 1:
+            raise ValueError("memory needs at least 2 scalars (s0 label, s1 prediction) and 1 "
+                             "vector (v0 features), got %d scalars, %d vectors"
+                             % (self.scalars, self.vectors))
+        return self
+
+
+class SearchSpace(NamedTuple):
+    """What evolution may build: per component (Setup, Predict, Learn) the allowed
+    op codes, the initial size and the size bounds, plus the memory."""
+    memory: Memory
+    ops: Tuple[tuple, tuple, tuple]   # op codes (or names); an empty tuple freezes a component
+    sizes: Tuple[int, int, int]       # initial sizes
+    min_sizes: Tuple[int, int, int]   # REMOVE stops there
+    max_sizes: Tuple[int, int, int]   # INSERT stops at max - 1, as the original
+
+    def mutable_components(self):
+        return [c for c in range(3) if self.ops[c]]
+
+
+class SpaceError(ValueError):
+    """A search space that its memory cannot run; ``where`` names the part, e.g.
+    ``learn.ops[2]``, and the message is one line."""
+
+    def __init__(self, where, problem):
+        super().__init__("%s: %s" % (where, problem))
+        self.where, self.problem = where, problem
+
+
+def check_op(op, memory):
+    """Raise ValueError unless the memory has an address for every operand of op
+    (outputs never write s0 or v0)."""
+    spec = ops.OPS[ops.op_code(op)]
+    for kind in spec.inputs:
+        if memory[kind] < 1:
+            raise ValueError("%s needs memory.%s >= 1" % (spec.name, Memory._fields[kind]))
+    if spec.output != ops.NO_KIND and memory[spec.output] <= LOWEST_OUTPUT[spec.output]:
+        raise ValueError("%s needs memory.%s >= %d" % (
+            spec.name, Memory._fields[spec.output], LOWEST_OUTPUT[spec.output] + 1))
+
+
+def check_space(space) -> SearchSpace:
+    """The space with op names turned into codes, if its memory can run it and the sizes
+    of its mutable components are consistent; SpaceError naming the first problem
+    otherwise."""
+    try:
+        memory = Memory(*space.memory).checked()
+    except (TypeError, ValueError) as error:
+        raise SpaceError("memory", str(error)) from None
+    codes = []
+    for c, name in enumerate(COMPONENT_NAMES):
+        component = []
+        for i, op in enumerate(space.ops[c]):
+            try:
+                code = ops.op_code(op)
+                check_op(code, memory)
+            except ValueError as error:
+                raise SpaceError("%s.ops[%d]" % (name, i), str(error)) from None
+            component.append(code)
+        codes.append(tuple(component))
+        size, low, high = space.sizes[c], space.min_sizes[c], space.max_sizes[c]
+        if component and not 0 <= size < high:
+            raise SpaceError(name + ".max", "must be > size (%d), got %d" % (size, high))
+        if component and not 0 <= low < high:
+            raise SpaceError(name + ".min", "must be >= 0 and < max (%d), got %d" % (high, low))
+    if not any(codes):
+        raise SpaceError("ops", "no mutable component: every op list is empty (all frozen); evolution needs "
+                                "at least one op list")
+    return space._replace(memory=memory, ops=tuple(codes))
