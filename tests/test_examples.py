@@ -39,7 +39,7 @@ def test_quickstart_prints_a_parsable_best_and_its_unseen_fitness(capsys):
     best = result["best"]
     assert printed == best and isinstance(best, azdeap.Individual)
     assert 0.0 <= result["search_fitness"] <= 1.0
-    assert result["search_fitness"] == max(row["max"] for row in result["logbook"])
+    assert result["search_fitness"] == max(row["best"] for row in result["logbook"])
     final = float(re.search(r"final fitness on 100 unseen tasks: (%s)" % FLOAT, out).group(1))
     assert 0.0 <= final <= 1.0 and final == pytest.approx(result["final_fitness"], abs=1e-6)
     unseen = tasks.make_tasks("linear", 100, 4, 1000, 100, param_seeds=[2000000],
