@@ -21,7 +21,7 @@ import numpy as np
 from deap import base
 
 from azdeap import ops
-from azdeap.space import Memory
+from azdeap.space import Memory, is_integer
 
 SETUP, PREDICT, LEARN = 0, 1, 2
 CODE_COLUMNS = 4
@@ -32,15 +32,15 @@ class Algorithm:
     """A learning algorithm: Setup, Predict and Learn as arrays of instructions."""
 
     def __init__(self, code=None, data=None, sizes=(0, 0, 0)):
-        n = sum(sizes)
-        self.code = (np.zeros((n, CODE_COLUMNS), np.int32) if code is None
-                     else np.ascontiguousarray(code, dtype=np.int32))
-        self.data = (np.zeros((n, DATA_COLUMNS)) if data is None
-                     else np.ascontiguousarray(data, dtype=np.float64))
-        self.sizes = tuple(int(s) for s in sizes)
-        if self.code.shape != (n, CODE_COLUMNS) or self.data.shape != (n, DATA_COLUMNS):
-            raise ValueError("code must have shape (%d, 4) and data (%d, 3) for sizes %r, got "
-                             "%r and %r" % (n, n, self.sizes, self.code.shape, self.data.shape))
+        """ValueError or TypeError, one line naming the argument, unless sizes are 3
+        integers >= 0 and code and data are arrays of their shapes, with op codes in
+        0..64 and addresses in 0..2**31-1 (the memory bounds them when evaluated)."""
+        self.sizes = _checked_sizes(sizes)
+        n = sum(self.sizes)
+        self.code = (np.zeros((n, CODE_COLUMNS), np.int32) if code is None else
+                     _checked_code(_array("code", code, self.sizes, CODE_COLUMNS, "integers")))
+        self.data = (np.zeros((n, DATA_COLUMNS)) if data is None else np.ascontiguousarray(
+            _array("data", data, self.sizes, DATA_COLUMNS, "real numbers"), np.float64))
 
     def __len__(self):
         """The number of instructions, so that DEAP's size tools (``gp.staticLimit(key=len)``,
@@ -126,6 +126,47 @@ class Algorithm:
 
 
 _SHARED_ON_COPY = frozenset(("code", "data", "sizes"))  # copied above, or immutable
+_KINDS = {"integers": "iu", "real numbers": "iuf"}  # numpy dtype kinds
+_CODE_NAMES = ("op", "in1", "in2", "out")
+_CODE_LIMITS = np.array([len(ops.OPS) - 1] + [np.iinfo(np.int32).max] * 3)
+
+
+def _checked_sizes(sizes):
+    """sizes as a tuple of 3 ints >= 0."""
+    if not (isinstance(sizes, (tuple, list, np.ndarray)) and len(sizes) == 3
+            and all(is_integer(s) for s in sizes)):
+        raise TypeError("sizes must be 3 integers (Setup, Predict, Learn), got %r" % (sizes,))
+    if min(sizes) < 0:
+        raise ValueError("sizes must be >= 0, got %r" % (tuple(sizes),))
+    return tuple(int(s) for s in sizes)
+
+
+def _array(name, value, sizes, columns, what):
+    """value as a numpy array of shape (sum(sizes), columns) holding what: "integers"
+    or "real numbers"."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an array of %s, got %s"
+                        % (name, what, type(value).__name__)) from None
+    if array.dtype == object:
+        raise TypeError("%s must be an array of %s, got objects" % (name, what))
+    if array.shape != (sum(sizes), columns):
+        raise ValueError("%s must have shape (%d, %d) for sizes %r, got %r"
+                         % (name, sum(sizes), columns, sizes, array.shape))
+    if array.size and array.dtype.kind not in _KINDS[what]:
+        raise TypeError("%s must hold %s, got %s" % (name, what, array.dtype))
+    return array
+
+
+def _checked_code(code):
+    """code as int32, if every op code and address is in range."""
+    bad = (code < 0) | (code > _CODE_LIMITS)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError("code[%d, %d] (%s) must be in 0..%d, got %d" % (
+            row, column, _CODE_NAMES[column], _CODE_LIMITS[column], code[row, column]))
+    return np.ascontiguousarray(code, np.int32)
 
 
 def clone(individual):

@@ -14,6 +14,11 @@ COMPONENT_NAMES = ("setup", "predict", "learn")
 LOWEST_OUTPUT = (1, 1, 0)
 
 
+def is_integer(value) -> bool:
+    """True for a Python or numpy integer, False for anything else (bool included)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 class Memory(NamedTuple):
     """Number of scalar, vector and matrix addresses."""
     scalars: int = 4
@@ -23,8 +28,7 @@ class Memory(NamedTuple):
     def checked(self) -> "Memory":
         """This memory, if it can run an algorithm (ValueError otherwise): s0 (label)
         and s1 (prediction) need 2 scalars, v0 (features) 1 vector."""
-        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
-                   for n in self):
+        if not all(is_integer(n) and n >= 0 for n in self):
             raise ValueError("memory sizes must be integers >= 0, got %r" % (tuple(self),))
         if self.scalars < 2 or self.vectors < 1:
             raise ValueError("memory needs at least 2 scalars (s0 label, s1 prediction) and 1 "

@@ -1,0 +1,115 @@
+"""Bad input at the boundary (issue 11): one clear error line naming the problem and where,
+never a crash of the process, a traceback for a user error or a silently wrong answer."""
+import copy
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from azdeap import Algorithm, Individual, cli
+from azdeap.config import ConfigError, config_from_dict, load_config
+from azdeap.experiment import ExperimentError, build_tasks, run_experiments
+from azdeap.notation import NotationError
+from azdeap.plot import plot_logbooks
+from azdeap.tasks import Task, make_tasks, projected_binary_classification, \
+    scalar_linear_regression
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TIMEOUT = 120
+LINEAR = {"kind": "linear", "count": 2, "features": 4, "train": 20, "valid": 20}
+TINY = {
+    "seed": 1,
+    "tasks": {"search": [LINEAR], "select": [LINEAR], "final": [LINEAR],
+              "randomize_seeds": False},
+    "evolution": {"population": 10, "tournament": 2, "batch": 10},
+    "budget": {"max_train_steps": None, "max_individuals": 20},
+    "experiments": {"max": 1},
+}
+
+
+def tiny(**tasks):
+    """The tiny config dict, with some task groups replaced."""
+    d = copy.deepcopy(TINY)
+    d["tasks"].update(tasks)
+    return d
+
+
+def write_config(tmp_path, d):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(d))
+    return path
+
+
+def one_line(text):
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in text, text
+    return lines[0]
+
+
+def run_cli(capsys, *args):
+    """(exit status, the one stderr line, stdout) of ``python -m azdeap run ARGS``."""
+    status = cli.main(["run", "--quiet"] + [str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, (one_line(err) if err.strip() else ""), out
+
+
+def blobs(path, classes=(0, 1), n=40, d=6):
+    rng = np.random.RandomState(0)
+    y = np.repeat(classes, n)
+    np.savez(path, x=rng.normal(size=(len(y), d)) + y[:, None], y=y)
+    return str(path)
+
+
+# -- Algorithm: arrays the kernel can run, or one error line ------------------------------
+ONE_ROW = (np.zeros((1, 4), np.int32), np.zeros((1, 3)))
+
+
+@pytest.mark.parametrize("sizes, error, words", [
+    ((-5, 6, 0), ValueError, "sizes must be >= 0"),
+    ((1, 0), TypeError, "sizes must be 3 integers"),
+    ((1.0, 0, 0), TypeError, "sizes must be 3 integers"),
+    (None, TypeError, "sizes must be 3 integers"),
+])
+def test_algorithm_rejects_bad_sizes(sizes, error, words):
+    with pytest.raises(error, match=words):
+        Algorithm(*ONE_ROW, sizes)
+    with pytest.raises(error, match=words):
+        Individual(None, None, sizes)
+
+
+@pytest.mark.parametrize("code, data, error, words", [
+    (np.zeros((2, 4), np.int32), ONE_ROW[1], ValueError, r"code must have shape \(1, 4\)"),
+    (ONE_ROW[0], np.zeros(3), ValueError, r"data must have shape \(1, 3\)"),
+    (np.zeros((1, 4)), ONE_ROW[1], TypeError, "code must hold integers, got float64"),
+    (ONE_ROW[0], np.array([["a", "b", "c"]]), TypeError, "data must hold real numbers"),
+    ([[0, 0, 0, [1]]], ONE_ROW[1], TypeError, "code must be an array"),
+    ([[65, 0, 0, 1]], ONE_ROW[1], ValueError, r"code\[0, 0\] \(op\) must be in 0\.\.64, got 65"),
+    ([[1, -1, 0, 1]], ONE_ROW[1], ValueError, r"code\[0, 1\] \(in1\) must be in 0\.\.2147483647"),
+    (np.array([[56, 0, 0, 2**32 + 1]]), ONE_ROW[1], ValueError, r"code\[0, 3\] \(out\)"),
+])
+def test_algorithm_rejects_bad_arrays(code, data, error, words):
+    with pytest.raises(error, match=words) as raised:
+        Algorithm(code, data, (1, 0, 0))
+    assert "\n" not in str(raised.value)
+
+
+def test_algorithm_accepts_lists_and_keeps_its_types():
+    alg = Algorithm([[56, 0, 0, 2]], [[1, 0, 0]], [1, 0, 0])
+    assert alg.code.dtype == np.int32 and alg.data.dtype == np.float64
+    assert alg.sizes == (1, 0, 0) and str(alg).splitlines()[1].strip() == "s2 = 1.0"
+    assert Algorithm(np.zeros((0, 4), np.int64), np.zeros((0, 3)), (0, 0, 0)) == Algorithm()
+
+
+def test_negative_sizes_no_longer_reach_the_kernel():
+    """Evaluating such an algorithm in a batch, or fitting a Learner with it, crashed the
+    process (segfault): construction refuses it, in a fresh process too."""
+    code = ("import numpy as np; from azdeap import Algorithm\n"
+            "try:\n    Algorithm(np.zeros((1, 4), np.int32), np.zeros((1, 3)), (-5, 6, 0))\n"
+            "except ValueError as e:\n    print(e)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert proc.returncode == 0 and "sizes must be >= 0" in proc.stdout, proc.stderr
