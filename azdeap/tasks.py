@@ -13,6 +13,7 @@ import numpy as np
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
 KINDS = ("linear", "teacher", "projected")
+ARRAYS = ("train_x", "train_y", "valid_x", "valid_y")
 
 
 def _rng(seed):
@@ -34,14 +35,33 @@ class Task:
     classification: bool = False
 
     def __post_init__(self):
-        for field in ("train_x", "train_y", "valid_x", "valid_y"):
-            object.__setattr__(self, field, np.ascontiguousarray(getattr(self, field), np.float64))
+        """ValueError or TypeError naming the task and the array, unless the arrays hold
+        finite real numbers in consistent shapes with at least 1 feature, 1 training and 1
+        validation example, and labels 0 or 1 for classification."""
+        for field in ARRAYS:
+            try:
+                array = np.ascontiguousarray(getattr(self, field), np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"task {self.name!r}: {field} must hold real numbers") from None
+            if not np.isfinite(array).all():
+                raise ValueError(f"task {self.name!r}: {field} contains NaN or infinite values")
+            object.__setattr__(self, field, array)
         object.__setattr__(self, "classification", bool(self.classification))
         tx, ty, vx, vy = self.train_x, self.train_y, self.valid_x, self.valid_y
         if (tx.ndim != 2 or vx.ndim != 2 or ty.shape != tx.shape[:1] or vy.shape != vx.shape[:1]
                 or tx.shape[1] != vx.shape[1]):
             raise ValueError(f"task {self.name!r}: inconsistent shapes train_x {tx.shape}, "
                              f"train_y {ty.shape}, valid_x {vx.shape}, valid_y {vy.shape}")
+        for count, what in ((self.n_features, "feature"), (self.n_train, "training example"),
+                            (self.n_valid, "validation example")):
+            if count < 1:
+                raise ValueError(f"task {self.name!r}: needs at least 1 {what}, got train_x "
+                                 f"{tx.shape}, valid_x {vx.shape}")
+        for field, labels in (("train_y", ty), ("valid_y", vy)):
+            bad = labels[(labels != 0.0) & (labels != 1.0)] if self.classification else ()
+            if len(bad):
+                raise ValueError(f"task {self.name!r}: {field}: classification labels must "
+                                 f"be 0 or 1, got {bad[0]}")
 
     n_features = property(lambda self: self.train_x.shape[1])
     n_train = property(lambda self: self.train_x.shape[0])
@@ -158,7 +178,7 @@ class TaskBatch:
                     f"but task {first.name!r} has {_sizes(first)}")
         self.n_tasks = len(self.tasks)
         self.n_features, self.n_train, self.n_valid = _sizes(first)
-        for field in ("train_x", "train_y", "valid_x", "valid_y"):
+        for field in ARRAYS:
             stacked = np.stack([getattr(t, field) for t in self.tasks], axis=-1)
             setattr(self, field, np.ascontiguousarray(stacked))
         self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)

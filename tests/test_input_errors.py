@@ -113,3 +113,37 @@ def test_negative_sizes_no_longer_reach_the_kernel():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=TIMEOUT)
     assert proc.returncode == 0 and "sizes must be >= 0" in proc.stdout, proc.stderr
+
+
+# -- Task: data the kernel can run, or one error line naming the task and the array -------
+def task(name="t", n_features=3, n_train=5, n_valid=4, classification=False, **arrays):
+    fields = {"train_x": np.ones((n_train, n_features)), "train_y": np.zeros(n_train),
+              "valid_x": np.ones((n_valid, n_features)), "valid_y": np.zeros(n_valid)}
+    fields.update(arrays)
+    return Task(name, classification=classification, **fields)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"n_features": 0}, "task 't': needs at least 1 feature"),
+    ({"n_train": 0}, "task 't': needs at least 1 training example"),
+    ({"n_valid": 0}, "task 't': needs at least 1 validation example"),
+    ({"classification": True, "train_y": np.array([0, 1, 2, 0, 1.0])},
+     "task 't': train_y: classification labels must be 0 or 1, got 2.0"),
+    ({"classification": True, "n_valid": 0}, "task 't': needs at least 1 validation example"),
+    ({"train_x": np.full((5, 3), np.nan)}, "task 't': train_x contains NaN or infinite"),
+    ({"valid_y": np.array([0, 0, np.inf, 0])}, "task 't': valid_y contains NaN or infinite"),
+])
+def test_task_rejects_bad_data(kwargs, words):
+    with pytest.raises(ValueError, match=words) as raised:
+        task(**kwargs)
+    assert "\n" not in str(raised.value)
+
+
+def test_task_rejects_text():
+    with pytest.raises(TypeError, match="task 't': train_x must hold real numbers"):
+        task(train_x=[["a"] * 3] * 5)
+
+
+def test_task_accepts_good_data():
+    t = task(classification=True, train_y=np.array([0, 1, 1, 0, 1]))
+    assert t.n_features == 3 and t.n_train == 5 and t.n_valid == 4 and t.classification
