@@ -54,25 +54,29 @@ def load_dataset(path):
                               % (path, error)) from None
     if len(x) != len(y):
         raise ExperimentError("dataset %s: x has %d rows but y has %d" % (path, len(x), len(y)))
+    if x.dtype.kind not in "biuf":
+        raise ExperimentError("dataset %s: x must hold numbers, got %s" % (path, x.dtype))
+    for name, array in (("x", x), ("y", y)):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ExperimentError("dataset %s: %s contains NaN or infinite values" % (path, name))
     return x, y
 
 
-def build_tasks(specs, randomize_seeds=False):
-    """The tasks of a list of config task specs; new random seeds if asked."""
+def build_tasks(specs, randomize_seeds=False, where="tasks"):
+    """The tasks of a list of config task specs; new random seeds if asked.  A problem is
+    an ExperimentError naming the spec, e.g. ``tasks.final[1] (projected): ...``."""
     tasks = []
-    for spec in specs:
+    for i, spec in enumerate(specs):
         param_seeds, data_seeds = spec.param_seeds, spec.data_seeds
         if randomize_seeds:
             param_seeds = (random.randrange(SEED_RANGE),)
             data_seeds = (random.randrange(SEED_RANGE),)
-        x = y = None
-        if spec.kind == "projected":
-            x, y = load_dataset(spec.dataset)
         try:
+            x, y = load_dataset(spec.dataset) if spec.kind == "projected" else (None, None)
             tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
                                 param_seeds, data_seeds, x, y, spec.class_pairs)
         except ValueError as error:
-            raise ExperimentError("tasks (%s): %s" % (spec.kind, error)) from None
+            raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks
 
 
@@ -117,7 +121,7 @@ def run_experiment(config, seed, verbose=False):
     arguments alone, so experiments can run in parallel anywhere."""
     random.seed(seed)
     randomize = config.tasks.randomize_seeds
-    toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize))
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search, randomize, "tasks.search"))
     budget = config.budget
     population, logbook = eaRegularized(
         toolbox.population(config.evolution.population), toolbox,
@@ -126,7 +130,7 @@ def run_experiment(config, seed, verbose=False):
         stats=population_stats(), verbose=verbose, progress_every=config.progress_every)
     candidate = max(population, key=lambda ind: ind.fitness.values[0])
     select_fitness = make_evaluator(
-        config, build_tasks(config.tasks.select, randomize), "mean")(candidate)[0]
+        config, build_tasks(config.tasks.select, randomize, "tasks.select"), "mean")(candidate)[0]
     return ExperimentResult(pack([candidate]), candidate.fitness.values[0], select_fitness,
                             logbook)
 

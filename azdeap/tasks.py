@@ -106,6 +106,11 @@ def projected_binary_classification(x, y, classes, n_features, n_train, n_valid,
     if a == b:
         raise ValueError(f"the two classes must differ, got {a!r} twice")
     y = np.asarray(y).ravel()
+    present = np.unique(y)
+    for label in (a, b):
+        if label not in present:
+            shown = ", ".join(str(c) for c in present[:10]) + ", ..." * (len(present) > 10)
+            raise ValueError(f"class {label!r} is not in y (classes: {shown})")
     keep = np.flatnonzero((y == a) | (y == b))
     need = n_train + n_valid
     if len(keep) < need:

@@ -147,3 +147,31 @@ def test_task_rejects_text():
 def test_task_accepts_good_data():
     t = task(classification=True, train_y=np.array([0, 1, 1, 0, 1]))
     assert t.n_features == 3 and t.n_train == 5 and t.n_valid == 4 and t.classification
+
+
+# -- projected tasks: every named class must be in the data ------------------------------
+def test_class_pair_naming_an_absent_class_is_an_error(tmp_path):
+    x = np.random.RandomState(0).normal(size=(100, 5))
+    y = np.repeat([0, 1], 50)
+    with pytest.raises(ValueError, match=r"class 7 is not in y \(classes: 0, 1\)"):
+        projected_binary_classification(x, y, (0, 7), 3, 10, 10)
+    with pytest.raises(ValueError, match="class 7"):
+        make_tasks("projected", 1, 3, 10, 10, x=x, y=y, class_pairs=[(0, 7)])
+    spec = {"kind": "projected", "count": 1, "features": 3, "train": 10, "valid": 10,
+            "dataset": blobs(tmp_path / "b.npz"), "class_pairs": [[7, 0]]}
+    with pytest.raises(ExperimentError,
+                       match=r"^tasks.search\[0\] \(projected\): class 7 is not in y"):
+        build_tasks(config_from_dict(tiny(search=[spec])).tasks.search, where="tasks.search")
+
+
+def test_dataset_with_nan_or_text_is_an_error(tmp_path):
+    np.savez(tmp_path / "nan.npz", x=np.full((4, 2), np.nan), y=np.zeros(4))
+    np.savez(tmp_path / "text.npz", x=np.array([["a", "b"]] * 4), y=np.zeros(4))
+    spec = {"kind": "projected", "count": 1, "features": 2, "train": 2, "valid": 2}
+    for name, words in (("nan", "x contains NaN or infinite values"),
+                        ("text", "x must hold numbers")):
+        specs = config_from_dict(tiny(final=[dict(
+            spec, dataset=str(tmp_path / (name + ".npz")))])).tasks.final
+        with pytest.raises(ExperimentError,
+                           match=r"tasks.final\[0\] \(projected\): dataset .*: " + words):
+            build_tasks(specs, where="tasks.final")
