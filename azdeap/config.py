@@ -323,10 +323,14 @@ def load_config(path):
     if path is None:
         return Config()
     try:
-        with open(path, encoding="utf-8") as stream:
-            data = yaml.safe_load(stream)
+        with open(path, "rb") as stream:
+            raw = stream.read()
+        data = yaml.safe_load(raw.decode("utf-8"))
     except OSError as error:
         raise ConfigError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("%s: line %d: not UTF-8 text (byte 0x%02x)" % (
+            path, raw.count(b"\n", 0, error.start) + 1, raw[error.start])) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = "line %d: " % (mark.line + 1) if mark is not None else ""

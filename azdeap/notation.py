@@ -21,6 +21,7 @@ _NUMBER = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf|nan)"
 _HEADER = re.compile(r"def\s+(\w+)\s*\(\s*\)\s*:")
 # Number of leading data fields that are index fractions in [0, 1).
 _INDEX_FIELDS = {ops.VECTOR_CONST: 1, ops.MATRIX_CONST: 2}
+_MAX_ADDRESS = np.iinfo(np.int32).max  # addresses are int32
 
 
 class NotationError(ValueError):
@@ -112,6 +113,10 @@ def _parse_instruction(line, number, memory):
     op, fields = _match(line, number)
     spec = ops.OPS[op]
     numbers = {k: int(fields[k][1:]) for k in "oab" if k in fields}
+    for k, n in numbers.items():
+        if n > _MAX_ADDRESS:
+            raise NotationError(number, "address %s too large: at most %s%d"
+                                % (fields[k], fields[k][0], _MAX_ADDRESS))
     if memory is not None:
         for k, n in numbers.items():
             kind = ops.KIND_PREFIX.index(fields[k][0])
@@ -129,8 +134,12 @@ def parse_algorithm(text, memory=None):
     """Parse SPEC notation into ``(code, data, sizes)`` arrays.
 
     ``memory`` (an :class:`azdeap.algorithm.Memory`), if given, bounds the addresses.
-    Raises :class:`NotationError` naming the line of the first problem.
+    Raises :class:`NotationError` naming the line of the first problem, TypeError if
+    text is not a str.
     """
+    if not isinstance(text, str):
+        raise TypeError("text must be a str (an algorithm listing), got %s"
+                        % type(text).__name__)
     code, data, sizes = [], [], []
     lines = text.splitlines()
     for number, raw in enumerate(lines, 1):

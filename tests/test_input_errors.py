@@ -175,3 +175,25 @@ def test_dataset_with_nan_or_text_is_an_error(tmp_path):
         with pytest.raises(ExperimentError,
                            match=r"tasks.final\[0\] \(projected\): dataset .*: " + words):
             build_tasks(specs, where="tasks.final")
+
+
+# -- notation ---------------------------------------------------------------------------
+def test_address_too_large_for_int32_is_a_notation_error():
+    text = "def Setup():\n  s99999999999 = 1.0\ndef Predict():\ndef Learn():"
+    with pytest.raises(NotationError, match=r"line 2: address s99999999999 too large"):
+        Algorithm.from_text(text)
+
+
+def test_from_text_needs_a_string():
+    with pytest.raises(TypeError, match="text must be a str .*, got NoneType"):
+        Algorithm.from_text(None)
+
+
+# -- config files -----------------------------------------------------------------------
+def test_config_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("seed: 1\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.yaml: line 2: not UTF-8 text \(byte 0xe9\)$"
+                       ) as raised:
+        load_config(path)
+    assert "\n" not in str(raised.value)
