@@ -9,12 +9,11 @@ worker (``--workers N`` processes, or scoop's workers with ``futures.map``) unti
 finds a sufficient algorithm.  A user error is one line on stderr and exit status 2.
 """
 import argparse
-import dataclasses
 import multiprocessing
 import os
 import sys
 
-from azdeap.config import ConfigError, load_config
+from azdeap.config import ConfigError, load_config, replace_seed
 from azdeap.experiment import ExperimentError, run_experiments
 from azdeap.plot import plot_logbooks, require_matplotlib
 
@@ -48,9 +47,7 @@ def run_command(args):
     """``run``: experiments as a config says; returns the result."""
     config = load_config(args.config)
     if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError("--seed: expected an integer >= 0, got %d" % args.seed)
-        config = dataclasses.replace(config, seed=args.seed)
+        config = replace_seed(config, args.seed)
     if args.plot:  # fail before the run, not after it
         require_matplotlib()
         if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):

@@ -17,7 +17,7 @@ import yaml
 from azdeap import mutation, ops
 from azdeap.notation import parse_algorithm
 from azdeap.space import Memory, SearchSpace, SpaceError, check_space
-from azdeap.tasks import KINDS as TASK_KINDS
+from azdeap.tasks import KINDS as TASK_KINDS, MAX_SEED
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
@@ -161,6 +161,7 @@ def _section(cls, fields=None):
 
 
 _POSITIVE = _int(1)
+_SEED = _int(0, MAX_SEED)
 
 
 def _f(default, check):
@@ -174,8 +175,8 @@ class TaskSpec:
     features: int = _f(4, _int(1, 256))
     train: int = _f(100, _POSITIVE)
     valid: int = _f(100, _POSITIVE)
-    param_seeds: tuple = _f((), _list(_int(0)))  # empty: the default seeds of azdeap.tasks
-    data_seeds: tuple = _f((), _list(_int(0)))
+    param_seeds: tuple = _f((), _list(_SEED))  # empty: the default seeds of azdeap.tasks
+    data_seeds: tuple = _f((), _list(_SEED))
     dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
 
@@ -260,7 +261,7 @@ _MEMORY = _section(Memory, {"scalars": _int(2), "vectors": _int(1), "matrices": 
 
 @dataclass(frozen=True)
 class Config:
-    seed: Optional[int] = _f(None, _nullable(_int(0)))  # None = time-based
+    seed: Optional[int] = _f(None, _nullable(_SEED))  # None = time-based; 0..2**63-1
     memory: Memory = _f(Memory(), _MEMORY)
     tasks: Tasks = _f(Tasks(), _section(Tasks))
     components: Components = _f(Components(), _section(Components))
@@ -316,6 +317,14 @@ def config_from_dict(d, source="<dict>"):
     except _Invalid as error:
         raise ConfigError("%s: %s: %s" % (source, error.path, error.message)) from None
     return config
+
+
+def replace_seed(config, seed, option="--seed"):
+    """config with another seed, checked as the config's own (ConfigError naming option)."""
+    try:
+        return dataclasses.replace(config, seed=_SEED(seed, option))
+    except _Invalid as error:
+        raise ConfigError("%s: %s" % (error.path, error.message)) from None
 
 
 def load_config(path):

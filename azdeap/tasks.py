@@ -1,7 +1,8 @@
 """Tasks: the datasets algorithms are trained and validated on (SPEC sections 8, 12).
 
 Random numbers come from ``np.random.RandomState(seed)``, an MT19937 seeded exactly like
-C++ ``std::mt19937(seed)``; seeds are reduced mod 2**32 as the original's uint32 seeds are.
+C++ ``std::mt19937(seed)``.  Seeds are integers in 0..2**63-1, as every seed of azdeap,
+reduced mod 2**32 as the original's uint32 seeds are.
 The Gaussians are numpy's, not the original's (``absl::Gaussian``, a ziggurat over 64-bit
 draws), so the tasks have the same recipe and seeds as the C++ ones but not the same numbers.
 """
@@ -10,10 +11,28 @@ from itertools import combinations
 
 import numpy as np
 
+from azdeap.space import is_integer
+
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
 KINDS = ("linear", "teacher", "projected")
+MAX_SEED = 2**63 - 1
 ARRAYS = ("train_x", "train_y", "valid_x", "valid_y")
+
+
+def check_seed(seed, name):
+    """seed as an int if it is an integer in 0..2**63-1 (the range of every azdeap seed);
+    TypeError or ValueError naming it otherwise."""
+    problem = "%s must be an integer in 0..2**63-1, got %r" % (name, seed)
+    if not is_integer(seed):
+        raise TypeError(problem)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(problem)
+    return int(seed)
+
+
+def _checked_seeds(param_seed, data_seed):
+    return check_seed(param_seed, "param_seed"), check_seed(data_seed, "data_seed")
 
 
 def _rng(seed):
@@ -74,6 +93,7 @@ def _split(name, x, y, n_train, classification=False):
 
 def scalar_linear_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
     """Label = dot(w, x); x and w iid N(0, 1); no bias, no noise."""
+    param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     x = _rng(data_seed + 939723201).standard_normal((n_train + n_valid, n_features))
     w = _rng(param_seed + 997958712).standard_normal(n_features)
     return _split(f"linear(param={param_seed},data={data_seed})", x, x @ w, n_train)
@@ -82,6 +102,7 @@ def scalar_linear_regression(n_features, n_train, n_valid, param_seed=1001, data
 def scalar_2layer_nn_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
     """Teacher net: label = dot(relu(W1 @ x), w2), W1 rows 0 and 2 and w2 entries 0 and 2
     zeroed (those that exist); x, W1 then w2 iid N(0, 1); no biases, no noise."""
+    param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     x = _rng(data_seed + 865546086).standard_normal((n_train + n_valid, n_features))
     rng = _rng(param_seed + 174299604)
     w1 = rng.standard_normal((n_features, n_features))
@@ -102,6 +123,7 @@ def projected_binary_classification(x, y, classes, n_features, n_train, n_valid,
     rows with a D x F matrix of N(0, 1)/sqrt(D) entries from RandomState(param_seed), then
     standardizes every feature with the training examples' mean and std (std 0 -> 1).
     """
+    param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     a, b = classes
     if a == b:
         raise ValueError(f"the two classes must differ, got {a!r} twice")
@@ -128,12 +150,14 @@ def projected_binary_classification(x, y, classes, n_features, n_train, n_valid,
     return _split(name, feats, labels, n_train, classification=True)
 
 
-def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS):
+def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS, name="seeds"):
     """Seeds of `count` tasks: `listed` (or `defaults` if none listed) in order, then
-    previous seed + 1; reduced mod 2**32."""
+    previous seed + 1; reduced mod 2**32.  A listed seed outside 0..2**63-1 is an error
+    naming it as ``name[i]``."""
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
-    seeds = [int(s) for s in (list(listed) or list(defaults))][:count]
+    seeds = [check_seed(s, "%s[%d]" % (name, i))
+             for i, s in enumerate(list(listed) or list(defaults))][:count]
     while len(seeds) < count:
         seeds.append(seeds[-1] + 1)
     return [s % 2**32 for s in seeds]
@@ -148,8 +172,8 @@ def make_tasks(kind, count, n_features, n_train, n_valid, param_seeds=(), data_s
     """
     if kind not in KINDS:
         raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
-    seeds = zip(seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS),
-                seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS))
+    seeds = zip(seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS, "param_seeds"),
+                seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS, "data_seeds"))
     if kind != "projected":
         make = scalar_linear_regression if kind == "linear" else scalar_2layer_nn_regression
         return [make(n_features, n_train, n_valid, p, d) for p, d in seeds]

@@ -197,3 +197,37 @@ def test_config_that_is_not_utf8(tmp_path):
                        ) as raised:
         load_config(path)
     assert "\n" not in str(raised.value)
+
+
+# -- seeds: 0 <= seed < 2**63 everywhere ---------------------------------------------------
+@pytest.mark.parametrize("d, where", [
+    ({"seed": -1}, "seed"), ({"seed": 2**63}, "seed"),
+    (tiny(search=[dict(LINEAR, param_seeds=[2**63])]), r"tasks.search\[0\].param_seeds\[0\]"),
+    (tiny(final=[dict(LINEAR, data_seeds=[5, -2])]), r"tasks.final\[0\].data_seeds\[1\]"),
+])
+def test_config_seeds_out_of_range(d, where):
+    with pytest.raises(ConfigError, match="<dict>: %s: expected an integer in "
+                                          "0..9223372036854775807, got " % where):
+        config_from_dict(d)
+
+
+def test_config_seed_at_the_limit_is_fine():
+    assert config_from_dict({"seed": 2**63 - 1}).seed == 2**63 - 1
+
+
+@pytest.mark.parametrize("seed", [-3, 2**63])
+def test_seed_option_out_of_range(capsys, seed):
+    status, error, out = run_cli(capsys, "--seed", seed)
+    assert status == 2 and error == ("azdeap: error: --seed: expected an integer in "
+                                     "0..9223372036854775807, got %d" % seed)
+    assert "azdeap: seed" not in out
+
+
+def test_task_seeds_out_of_range():
+    with pytest.raises(ValueError, match=r"param_seed must be an integer in 0\.\.2\*\*63-1, "
+                                         r"got -1"):
+        scalar_linear_regression(4, 10, 10, param_seed=-1)
+    with pytest.raises(ValueError, match=r"data_seeds\[1\] must be an integer in "):
+        make_tasks("teacher", 2, 4, 10, 10, data_seeds=[1, 2**64])
+    with pytest.raises(TypeError, match=r"param_seeds\[0\] must be an integer"):
+        make_tasks("linear", 1, 4, 10, 10, param_seeds=[1.5])

@@ -74,7 +74,7 @@ def test_determinism(make):
 
 def test_seed_overflow_wraps_mod_2_32():
     t = scalar_linear_regression(4, 10, 10, 2**32 - 1, 2**32 + 5)
-    assert _same(t, scalar_linear_regression(4, 10, 10, -1, 5))
+    assert _same(t, scalar_linear_regression(4, 10, 10, 2**33 - 1, 5))
     w = np.random.RandomState((2**32 - 1 + 997958712) % 2**32).standard_normal(4)
     np.testing.assert_allclose(t.train_x @ w, t.train_y, rtol=0, atol=1e-12)
     big = scalar_linear_regression(4, 10, 10, 3_000_000_000, 1)  # salted seed >= 2**31
