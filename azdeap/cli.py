@@ -9,9 +9,11 @@ worker (``--workers N`` processes, or scoop's workers with ``futures.map``) unti
 finds a sufficient algorithm.  A user error is one line on stderr and exit status 2.
 """
 import argparse
+import contextlib
 import multiprocessing
 import os
 import sys
+import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
 from azdeap.experiment import ExperimentError, run_experiments
@@ -43,15 +45,36 @@ def add_run_arguments(parser):
                         help="write a plot of the run's fitness (needs matplotlib)")
 
 
+@contextlib.contextmanager
+def _plot_errors(path):
+    """An OSError writing the plot as one line: ExperimentError naming --plot."""
+    try:
+        yield
+    except OSError as error:
+        raise ExperimentError("--plot %s: cannot write: %s"
+                              % (path, error.strerror or error)) from None
+
+
+def _check_plot_path(path):
+    """ExperimentError unless a plot can be written at path: checked before the run, not
+    after it."""
+    require_matplotlib()
+    directory = os.path.dirname(os.path.abspath(path))
+    problem = ("is a directory" if os.path.isdir(path)
+               else "no such directory" if not os.path.isdir(directory) else None)
+    if problem:
+        raise ExperimentError("--plot %s: %s" % (path, problem))
+    with _plot_errors(path), tempfile.NamedTemporaryFile(dir=directory, suffix=".png"):
+        pass
+
+
 def run_command(args):
     """``run``: experiments as a config says; returns the result."""
     config = load_config(args.config)
     if args.seed is not None:
         config = replace_seed(config, args.seed)
-    if args.plot:  # fail before the run, not after it
-        require_matplotlib()
-        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
-            raise ExperimentError("--plot %s: no such directory" % args.plot)
+    if args.plot:
+        _check_plot_path(args.plot)
     if args.workers < 1:
         raise ConfigError("--workers: expected an integer >= 1, got %d" % args.workers)
     if under_scoop() or args.workers == 1:
@@ -61,7 +84,8 @@ def run_command(args):
         with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
             result = run_experiments(config, pool.map, args.workers, verbose=not args.quiet)
     if args.plot:
-        plot_logbooks(result.logbooks, args.plot)
+        with _plot_errors(args.plot):
+            plot_logbooks(result.logbooks, args.plot)
         print("plot: %s" % args.plot)
     return result
 

@@ -19,7 +19,8 @@ def require_matplotlib():
 
 def plot_logbooks(logbooks, path, title="azdeap"):
     """Write a PNG of the logbooks of a run's experiments, one after another: best
-    (solid) and mean (dashed) fitness against the individuals made so far."""
+    (solid) and mean (dashed) fitness against the individuals made so far.  OSError if
+    it cannot be written, leaving no file behind."""
     plt = require_matplotlib()
     figure, axes = plt.subplots(figsize=(9, 4.5))
     offset = 0
@@ -39,7 +40,14 @@ def plot_logbooks(logbooks, path, title="azdeap"):
     axes.grid(alpha=0.3)
     figure.tight_layout()
     directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile(dir=directory, suffix=".png", delete=False) as temporary:
-        figure.savefig(temporary, format="png", dpi=110)
-    os.replace(temporary.name, path)  # never a half-written picture at path
-    plt.close(figure)
+    temporary = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, suffix=".png", delete=False) as temporary:
+            figure.savefig(temporary, format="png", dpi=110)
+        os.replace(temporary.name, path)  # never a half-written picture at path
+    except BaseException:
+        if temporary is not None:
+            os.unlink(temporary.name)  # nor a stray temporary file
+        raise
+    finally:
+        plt.close(figure)

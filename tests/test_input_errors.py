@@ -231,3 +231,46 @@ def test_task_seeds_out_of_range():
         make_tasks("teacher", 2, 4, 10, 10, data_seeds=[1, 2**64])
     with pytest.raises(TypeError, match=r"param_seeds\[0\] must be an integer"):
         make_tasks("linear", 1, 4, 10, 10, param_seeds=[1.5])
+
+
+# -- --plot -------------------------------------------------------------------------------
+@pytest.mark.parametrize("where, problem", [
+    (".", "is a directory"),
+    ("a_file/x.png", "no such directory"),
+    ("nowhere/x.png", "no such directory"),
+    ("/sys/x.png", "cannot write: "),     # even for root
+])
+def test_plot_path_is_checked_before_the_run(capsys, tmp_path, where, problem):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "a_file").write_text("")
+    plot = tmp_path / where
+    status, error, out = run_cli(capsys, "--config", write_config(tmp_path, TINY),
+                                 "--plot", plot)
+    assert status == 2 and error.startswith("azdeap: error: --plot %s: %s" % (plot, problem))
+    assert "experiment 1" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "config.yaml"]
+
+
+def test_plot_that_fails_to_write_leaves_no_file(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    plot = tmp_path / "x.png"
+    status, error, out = run_cli(capsys, "--config", write_config(tmp_path, TINY),
+                                 "--plot", plot)
+    assert status == 2
+    assert error == "azdeap: error: --plot %s: cannot write: No space left on device" % plot
+    assert "final fitness" in out         # the run's result was printed before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+def test_plot_logbooks_onto_a_directory_leaves_no_file(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = run_experiments(config_from_dict(TINY), verbose=False, log=lambda line: None)
+    (tmp_path / "x.png").mkdir()
+    with pytest.raises(OSError):
+        plot_logbooks(result.logbooks, tmp_path / "x.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.png"]
