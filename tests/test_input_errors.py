@@ -274,3 +274,24 @@ def test_plot_logbooks_onto_a_directory_leaves_no_file(tmp_path):
     with pytest.raises(OSError):
         plot_logbooks(result.logbooks, tmp_path / "x.png")
     assert [p.name for p in tmp_path.iterdir()] == ["x.png"]
+
+
+# -- Ctrl-C while python -m azdeap imports ---------------------------------------------------
+@pytest.mark.parametrize("module", ["deap", "yaml"])
+def test_ctrl_c_during_imports(tmp_path, module):
+    """A KeyboardInterrupt raised by a dependency's import (deap: while the package
+    loads; yaml: while the command line loads)."""
+    (tmp_path / (module + ".py")).write_text("raise KeyboardInterrupt\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    for args in (["-m", "azdeap", "run"], [str(ROOT / "azdeap" / "run.py")]):
+        proc = subprocess.run([sys.executable] + args, capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=TIMEOUT)
+        assert proc.returncode == 130 and one_line(proc.stderr) == "azdeap: interrupted"
+
+
+def test_ctrl_c_during_an_import_by_another_program_is_left_alone(tmp_path):
+    (tmp_path / "deap.py").write_text("raise KeyboardInterrupt\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    proc = subprocess.run([sys.executable, "-c", "import azdeap"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=TIMEOUT)
+    assert "KeyboardInterrupt" in proc.stderr and proc.returncode != 130
