@@ -6,8 +6,10 @@ the selection tasks (T_select).  Experiments repeat until a candidate's T_select
 fitness exceeds ``sufficient_fitness`` or ``max`` experiments ran; the best
 candidate is then evaluated on the unseen final tasks.
 """
+import os
 import random
 import time
+from collections import Counter
 from functools import partial
 from typing import List, NamedTuple, Optional
 
@@ -19,11 +21,13 @@ from azdeap.algorithm import Individual
 from azdeap.evolution import eaRegularized
 from azdeap.fec import FEC
 from azdeap.evaluator import Evaluator
+from azdeap.interpreter import memory_size
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
 from azdeap.toolbox import population_stats, regularized
 
 SEED_RANGE = 2 ** 31
+GROUPS = ("search", "select", "final")
 
 
 class ExperimentError(ValueError):
@@ -78,6 +82,45 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
         except ValueError as error:
             raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks
+
+
+def memory_limit():
+    """The bytes one experiment may need: half of this machine's RAM (16 GiB where
+    its size is unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 16 * 2**30
+
+
+def estimate_bytes(config):
+    """The bytes of the largest arrays of one experiment: the examples of every task spec
+    (each task's arrays and the stacked copy), the interpreter memory of the largest
+    group of equally sized tasks, and the programs of the initial population."""
+    examples = cells = 0
+    for group in GROUPS:
+        counts = Counter()  # tasks by sizes: an evaluator runs each size group at once
+        for spec in getattr(config.tasks, group):
+            examples += 2 * spec.count * (spec.train + spec.valid) * (spec.features + 1)
+            counts[spec.features, spec.train, spec.valid] += spec.count
+        cells = max([cells] + [memory_size(config.memory, features, count)
+                               for (features, _, _), count in counts.items()])
+    components = config.components.setup, config.components.predict, config.components.learn
+    programs = config.evolution.population * sum(c.size for c in components) * (4 * 4 + 3 * 8)
+    return 8 * (examples + cells) + programs
+
+
+def check_before_search(config):
+    """ExperimentError, one line, if one experiment of config would need more memory than
+    ``memory_limit()`` or if a task spec cannot be built (each is built once here), so
+    that no problem shows only after the search."""
+    need, limit = estimate_bytes(config), memory_limit()
+    if need > limit:
+        raise ExperimentError("one experiment needs about %.1f GiB (memory, task arrays, "
+                              "population), more than the limit of %.1f GiB (half of this "
+                              "machine's RAM)" % (need / 2**30, limit / 2**30))
+    for group in GROUPS:
+        build_tasks(getattr(config.tasks, group), where="tasks." + group)
 
 
 def initial_individual(config):
@@ -143,7 +186,9 @@ def run_experiments(config, map_function=map, workers=1, verbose=True, log=print
     ``futures.map`` under scoop): they are independent, so this is how a search
     spreads over cores without shipping individuals around.  Each experiment's seed
     is drawn from the run's seed, so a run is reproducible for a given ``workers``.
-    Progress lines are printed when one experiment runs at a time."""
+    Progress lines are printed when one experiment runs at a time.  The config is checked
+    first (``check_before_search``)."""
+    check_before_search(config)
     seed = config.seed if config.seed is not None else time.time_ns() % SEED_RANGE
     random.seed(seed)
     log("azdeap: seed %d%s" % (seed, ", %d experiments at a time" % workers
@@ -170,7 +215,8 @@ def run_experiments(config, map_function=map, workers=1, verbose=True, log=print
                     "%d individuals, %.1f s" % (
                         experiment, result.search_fitness, result.select_fitness, best_select,
                         result.logbook[-1]["individuals"], result.logbook[-1]["elapsed"]))
-    final_fitness = make_evaluator(config, build_tasks(config.tasks.final), "mean")(best)[0]
+    final_fitness = make_evaluator(config, build_tasks(config.tasks.final, where="tasks.final"),
+                                   "mean")(best)[0]
     seconds = time.perf_counter() - start
     log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "
         "%.1f s" % (sum(spec.count for spec in config.tasks.final), final_fitness,

@@ -295,3 +295,42 @@ def test_ctrl_c_during_an_import_by_another_program_is_left_alone(tmp_path):
     proc = subprocess.run([sys.executable, "-c", "import azdeap"], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=TIMEOUT)
     assert "KeyboardInterrupt" in proc.stderr and proc.returncode != 130
+
+
+# -- the driver checks every task spec before the search ------------------------------------
+@pytest.mark.parametrize("group", ["select", "final"])
+def test_missing_dataset_is_found_before_the_search(tmp_path, group):
+    spec = {"kind": "projected", "count": 1, "features": 3, "train": 10, "valid": 10,
+            "dataset": str(tmp_path / "absent.npz")}
+    lines = []
+    with pytest.raises(ExperimentError, match=r"^tasks.%s\[1\] \(projected\): dataset "
+                                              r".*absent.npz: no such file$" % group):
+        run_experiments(config_from_dict(tiny(**{group: [LINEAR, spec]})), verbose=False,
+                        log=lines.append)
+    assert not any(line.startswith("experiment") for line in lines)
+
+
+def test_absent_class_in_final_tasks_is_found_before_the_search(capsys, tmp_path):
+    spec = {"kind": "projected", "count": 1, "features": 3, "train": 10, "valid": 10,
+            "dataset": blobs(tmp_path / "b.npz"), "class_pairs": [[0, 3]]}
+    status, error, out = run_cli(capsys, "--config", write_config(tmp_path, tiny(final=[spec])))
+    assert status == 2
+    assert error == ("azdeap: error: tasks.final[0] (projected): class 3 is not in y "
+                     "(classes: 0, 1)")
+    assert "experiment 1" not in out
+
+
+@pytest.mark.parametrize("changes", [
+    {"memory": {"scalars": 10**12}},
+    {"tasks": {"search": [dict(LINEAR, count=10000, train=100000, features=256)]}},
+])
+def test_absurd_sizes_are_refused_before_allocating(capsys, tmp_path, changes):
+    d = tiny()
+    for key, value in changes.items():
+        d[key] = dict(d.get(key, {}), **value)
+    with pytest.raises(ExperimentError, match=r"^one experiment needs about [\d.]+ GiB "
+                                              r"\(memory, task arrays, population\), more "
+                                              r"than the limit of [\d.]+ GiB"):
+        run_experiments(config_from_dict(d), verbose=False, log=lambda line: None)
+    status, error, out = run_cli(capsys, "--config", write_config(tmp_path, d))
+    assert status == 2 and "GiB" in error and "experiment 1" not in out
