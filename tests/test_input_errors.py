@@ -334,3 +334,15 @@ def test_absurd_sizes_are_refused_before_allocating(capsys, tmp_path, changes):
         run_experiments(config_from_dict(d), verbose=False, log=lambda line: None)
     status, error, out = run_cli(capsys, "--config", write_config(tmp_path, d))
     assert status == 2 and "GiB" in error and "experiment 1" not in out
+
+
+# -- scoop --------------------------------------------------------------------------------
+def test_scoop_prints_the_error_line_though_its_exit_status_is_0(tmp_path):
+    config = write_config(tmp_path, dict(TINY, seed=-1))
+    proc = subprocess.run([sys.executable, "-m", "scoop", "-n", "1", "azdeap/run.py",
+                           "--config", config], cwd=ROOT, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert proc.returncode == 0       # scoop's launcher, whatever the run did (documented)
+    assert "azdeap: error: %s: seed: expected an integer in 0..9223372036854775807, got -1" \
+        % config in proc.stderr
+    assert "Traceback" not in proc.stderr
