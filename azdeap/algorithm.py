@@ -86,10 +86,12 @@ class Algorithm:
 
     # -- identity ---------------------------------------------------------------
     def __eq__(self, other):
+        """The same program bit for bit, as ``program_hash`` sees it: constants 0.0 and
+        -0.0 differ (1 / s tells them apart) and a NaN constant equals itself."""
         if not isinstance(other, Algorithm):
             return NotImplemented
         return (self.sizes == other.sizes and np.array_equal(self.code, other.code)
-                and np.array_equal(self.data, other.data))
+                and self.data.tobytes() == other.data.tobytes())
 
     def __ne__(self, other):
         result = self.__eq__(other)
