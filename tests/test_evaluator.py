@@ -133,9 +133,10 @@ def test_train_steps_of_a_well_behaved_algorithm(linear_tasks, readme_regressor)
     assert Evaluator(linear_tasks[:3], README_MEMORY)(readme_regressor()).train_steps == 300
 
 
-def test_an_algorithm_that_does_not_fit_the_memory_raises(linear_tasks, readme_regressor):
-    with pytest.raises(ValueError, match="address out of range"):
-        Evaluator(linear_tasks, Memory(4, 3, 1))(readme_regressor())
+def test_an_algorithm_that_does_not_fit_the_memory_raises(linear_tasks, readme_regressor,
+                                                          demo_memory):
+    with pytest.raises(ValueError, match="address out of range"):   # the README uses s4
+        Evaluator(linear_tasks, demo_memory)(readme_regressor())
 
 
 # -- classification ----------------------------------------------------------------------
@@ -196,8 +197,8 @@ def test_nan_validation_prediction_counts_as_class_zero():
 # -- combination, batches, pickling, task groups -----------------------------------------
 
 @pytest.mark.parametrize("n_tasks", [4, 5])
-def test_mean_and_upper_median(n_tasks, readme_regressor):
-    task_list = tasks.make_tasks("linear", n_tasks, 4, 100, 50)
+def test_mean_and_upper_median(n_tasks, linear_tasks, readme_regressor):
+    task_list = linear_tasks[:n_tasks]
     alg = readme_regressor(0.002)
     per_task, _, _ = Evaluator(task_list, README_MEMORY).task_fitnesses([alg])
     values = np.sort(per_task[0])
@@ -287,8 +288,8 @@ def test_evaluator_pickles(linear_tasks, random_algorithms):
     assert eval(out) == [r[0] for r in before]
 
 
-def test_task_groups_of_different_sizes(random_algorithms, readme_regressor):
-    long = tasks.make_tasks("linear", 3, 4, 100, 20)
+def test_task_groups_of_different_sizes(random_algorithms, linear_tasks, readme_regressor):
+    long = linear_tasks[:3]
     short = tasks.make_tasks("linear", 2, 4, 50, 20, param_seeds=[7], data_seeds=[8])
     mixed = [long[0], short[0], long[1], long[2], short[1]]
     algs = random_algorithms[:15] + [readme_regressor(0.01)]

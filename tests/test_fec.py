@@ -167,8 +167,8 @@ def test_stats_counts(tasks, readme_regressor):
     assert fec.stats() == {"hits": 0, "misses": 0, "hit_rate": 0.0, "saved_train_steps": 0}
     results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02)])
     assert not any(r.cached for r in results)
-    results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03),
-                                  with_dead_code(0.01)])
+    results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02),
+                                  readme_regressor(0.03), with_dead_code(0.01)])
     assert [r.cached for r in results] == [True, True, False, True]
     stats = fec.stats()
     assert stats["hits"] == 3 and stats["misses"] == 3

@@ -39,11 +39,12 @@ def test_a_process_keeps_the_instances_of_the_latest_objects():
     assert pickle.loads(blobs[0]) is not copies[0]   # the oldest was let go
 
 
-def test_in_a_fresh_process_copies_resolve_to_one_instance(linear_tasks, creator_individual):
+def test_in_a_fresh_process_copies_resolve_to_one_instance(linear_tasks, readme_regressor,
+                                                           creator_individual):
     """A worker: the same Evaluator twice is one object, another Evaluator another one;
     creator individuals unpack there although the worker never created their class."""
     evaluator, other = Evaluator(linear_tasks[:1]), Evaluator(linear_tasks[:2])
-    individual = reference.linear_regressor(0.1, cls=creator_individual)
+    individual = readme_regressor(0.1, cls=creator_individual)
     individual.fitness.values = (0.5,)
     script = ("import pickle, sys; from azdeap.parallel import unpack; "
               "a, b, c, packed = [pickle.loads(blob) for blob in pickle.load(sys.stdin.buffer)]; "
@@ -72,9 +73,9 @@ def test_random_state_kept_gives_the_caller_its_state_back():
 
 
 # -- pack and unpack ----------------------------------------------------------------------
-def test_pack_round_trip_keeps_programs_types_and_fitness(creator_individual):
+def test_pack_round_trip_keeps_programs_types_and_fitness(readme_regressor, creator_individual):
     for cls in (Individual, creator_individual):
-        evaluated = reference.linear_regressor(0.1, cls=cls)
+        evaluated = readme_regressor(0.1, cls=cls)
         evaluated.fitness.values = (0.75,)
         fresh = reference.neural_network(cls=cls)           # fitness not valid
         back = unpack(pickle.loads(pickle.dumps(pack([evaluated, fresh]))))
