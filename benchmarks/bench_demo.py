@@ -26,7 +26,7 @@ from azdeap.evolution import eaRegularized  # noqa: E402
 from azdeap.config import load_config  # noqa: E402
 from azdeap.experiment import build_tasks, build_toolbox, run_experiments  # noqa: E402
 
-CPP_INDIVIDUALS_PER_SECOND = 44_000      # SPEC section 13, one core
+CPP_INDIVIDUALS_PER_SECOND = 44_000      # the C++ demo, one core (benchmarks/README.md)
 CPP_SECONDS_TO_SOLUTION = {1: 134, 2: 22.5, 3: 47}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,5 +1,6 @@
-"""The experiment driver and the command line (SPEC sections 5 and 9): run_experiments,
-Result, datasets, ``python -m azdeap run``, ``python azdeap/run.py`` and scoop."""
+"""The experiment driver and the command line (docs/design.md, "Experiments"):
+run_experiments, Result, datasets, ``python -m azdeap run``, ``python azdeap/run.py`` and
+scoop."""
 import copy
 import pathlib
 import subprocess

@@ -1,4 +1,5 @@
-"""Fitness: Evaluator, evaluate, Evaluation, Learner and DEAP individuals (SPEC 3, 7, 9)."""
+"""Fitness: Evaluator, evaluate, Evaluation, Learner and DEAP individuals (docs/design.md,
+"Execution" and "Fitness")."""
 import pickle
 import subprocess
 import sys

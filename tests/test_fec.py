@@ -1,4 +1,4 @@
-"""FEC, the functional equivalence cache (SPEC section 6), and ProcessLocal pickling."""
+"""FEC, the functional equivalence cache (docs/design.md, "FEC"), and ProcessLocal pickling."""
 import pickle
 import random
 
