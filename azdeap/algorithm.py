@@ -79,7 +79,7 @@ class Algorithm:
 
     @classmethod
     def from_text(cls, text: str) -> "Algorithm":
-        """Parse SPEC notation (``def Setup(): ...``) into an algorithm of this type."""
+        """Parse the text notation (``def Setup(): ...``) into an algorithm of this type."""
         from azdeap.notation import parse_algorithm
         code, data, sizes = parse_algorithm(text)
         return cls(code, data, sizes)

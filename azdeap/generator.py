@@ -14,13 +14,13 @@ import itertools
 import math
 import random
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from azdeap import ops
 from azdeap.algorithm import CODE_COLUMNS, DATA_COLUMNS
-from azdeap.space import LOWEST_OUTPUT, check_op, check_space
+from azdeap.space import LOWEST_OUTPUT, Memory, SearchSpace, check_op, check_space
 
 _random = random.random  # the global Random instance: random.seed() reseeds it
 ZERO_DATA = (0.0, 0.0, 0.0)
@@ -150,12 +150,12 @@ def instruction_source(op_codes, memory):
     return InstructionSource(op_codes, memory)
 
 
-def random_instruction(op_codes, memory):
+def random_instruction(op_codes: Sequence, memory: Memory) -> tuple:
     """``(code_row, data_row)``: an op drawn uniformly from op_codes, random addresses and data."""
     return instruction_source(tuple(op_codes), _hashable(memory)).draw()
 
 
-def random_component(op_codes, size, memory):
+def random_component(op_codes: Sequence, size: int, memory: Memory) -> tuple:
     """``(code, data)`` arrays of size random instructions (all NO_OPs if op_codes is empty)."""
     code = np.zeros((size, CODE_COLUMNS), np.int32)
     data = np.zeros((size, DATA_COLUMNS))
@@ -195,7 +195,7 @@ def compile_space(space):
     return entry[1]
 
 
-def initRandom(container, space):
+def initRandom(container: type, space: SearchSpace):
     """A random algorithm of type container: each component at its initial size,
     filled from its op list (a frozen component with NO_OPs)."""
     compiled = compile_space(space)
@@ -209,6 +209,6 @@ def initRandom(container, space):
     return container(code, data, space.sizes)
 
 
-def initNoOp(container, space):
+def initNoOp(container: type, space: SearchSpace):
     """An algorithm of type container with all NO_OPs at the initial sizes."""
     return container(None, None, space.sizes)

@@ -11,11 +11,14 @@ an empty op list is never touched.  :func:`mutAny` is the original's combined op
 import math
 import random
 from functools import lru_cache, partial
+from typing import Sequence, Tuple
 
 import numpy as np
 
 from azdeap import ops
+from azdeap.algorithm import Algorithm
 from azdeap.generator import compile_space
+from azdeap.space import SearchSpace
 
 _random = random.random
 _gauss = random.gauss
@@ -149,7 +152,8 @@ def _remove(individual, component, start, size):
 
 
 # -- the mutations ----------------------------------------------------------------
-def mutAlterParam(individual, space, constant_rule="original"):
+def mutAlterParam(individual: Algorithm, space: SearchSpace,
+                  constant_rule: str = "original") -> Tuple[Algorithm]:
     """ALTER_PARAM: re-draw one address or alter the data of one random instruction."""
     rule = _rule(constant_rule)
     compiled = compile_space(space)
@@ -168,7 +172,7 @@ def mutAlterParam(individual, space, constant_rule="original"):
     return _changed(individual)
 
 
-def mutRandomizeInstruction(individual, space):
+def mutRandomizeInstruction(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """RANDOMIZE_INSTRUCTION: replace a random instruction with a brand-new one."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -178,7 +182,7 @@ def mutRandomizeInstruction(individual, space):
     return _changed(individual)
 
 
-def mutRandomizeComponent(individual, space):
+def mutRandomizeComponent(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """RANDOMIZE_COMPONENT_FUNCTION: re-create every instruction of a component (length kept)."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -187,7 +191,7 @@ def mutRandomizeComponent(individual, space):
     return _changed(individual)
 
 
-def mutRandomizeAlgorithm(individual, space):
+def mutRandomizeAlgorithm(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """RANDOMIZE_ALGORITHM: re-create every instruction of every mutable component."""
     compiled = compile_space(space)
     for component in compiled.mutable:
@@ -196,7 +200,7 @@ def mutRandomizeAlgorithm(individual, space):
     return _changed(individual)
 
 
-def mutInsert(individual, space):
+def mutInsert(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """INSERT_INSTRUCTION: a random instruction at a uniform position, if size < max - 1."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -205,7 +209,7 @@ def mutInsert(individual, space):
     return _changed(individual)
 
 
-def mutRemove(individual, space):
+def mutRemove(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """REMOVE_INSTRUCTION: remove a uniformly chosen instruction, if size > min."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -214,7 +218,7 @@ def mutRemove(individual, space):
     return _changed(individual)
 
 
-def mutTrade(individual, space):
+def mutTrade(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """TRADE_INSTRUCTION: insert a random instruction, then remove a uniformly chosen one."""
     compiled = compile_space(space)
     component, start, size = _pick(individual, compiled)
@@ -223,7 +227,7 @@ def mutTrade(individual, space):
     return _changed(individual)
 
 
-def mutIdentity(individual, space):
+def mutIdentity(individual: Algorithm, space: SearchSpace) -> Tuple[Algorithm]:
     """IDENTITY: nothing (the fitness is still invalidated: the child is re-evaluated)."""
     return _changed(individual)
 
@@ -255,8 +259,9 @@ def _operators(mutations, constant_rule):
                  for name in mutations for _ in range(weights.get(name, 1)))
 
 
-def mutAny(individual, space, mutations=DEFAULT_MUTATIONS, mutate_prob=0.9,
-           constant_rule="original"):
+def mutAny(individual: Algorithm, space: SearchSpace,
+           mutations: Sequence[str] = DEFAULT_MUTATIONS, mutate_prob: float = 0.9,
+           constant_rule: str = "original") -> Tuple[Algorithm]:
     """The original's Mutate: with probability mutate_prob (always if >= 1) apply one
     mutation drawn uniformly from mutations (removal twice as likely as insertion when
     both are allowed, as in the paper); otherwise leave the individual (and fitness) as is."""

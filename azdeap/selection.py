@@ -11,9 +11,10 @@ either with one ``toolbox.register`` line to compare schemes, e.g.::
     toolbox.register("select", tools.selRandom)                    # no selection
 """
 import random
+from typing import Sequence
 
 
-def selAgingTournament(individuals, k, tournsize):
+def selAgingTournament(individuals: Sequence, k: int, tournsize: int) -> list:
     """k tournament winners, each the best of ``tournsize`` individuals drawn
     uniformly with replacement (ties keep the first drawn), as the original."""
     rand = random.random
@@ -31,7 +32,7 @@ def selAgingTournament(individuals, k, tournsize):
     return chosen
 
 
-def replaceOldest(population, offspring):
+def replaceOldest(population: list, offspring: Sequence) -> None:
     """Aging: the offspring replace the oldest individuals (the front of the list);
     the population keeps its size."""
     size = len(population)
@@ -39,7 +40,7 @@ def replaceOldest(population, offspring):
     del population[:len(population) - size]
 
 
-def replaceWorst(population, offspring):
+def replaceWorst(population: list, offspring: Sequence) -> None:
     """Kill the worst: the offspring replace the worst individuals (the oldest of
     them on ties); the population stays in age order."""
     population.extend(offspring)

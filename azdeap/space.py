@@ -92,6 +92,6 @@ def check_space(space) -> SearchSpace:
         if component and not 0 <= low < high:
             raise SpaceError(name + ".min", "must be >= 0 and < max (%d), got %d" % (high, low))
     if not any(codes):
-        raise SpaceError("ops", "no mutable component: every op list is empty (all frozen); evolution needs "
-                                "at least one op list")
+        raise SpaceError("ops", "no mutable component: every op list is empty (all frozen); "
+                                "evolution needs at least one op list")
     return space._replace(memory=memory, ops=tuple(codes))

@@ -1,8 +1,8 @@
 """Compare search schemes on the same budget and seeds: regularized evolution,
 non-aging tournament evolution and random search (the paper's baseline).
 
-Every scheme starts from the same toolbox (regularized evolution) and changes one
-``toolbox.register`` line:
+Every scheme starts from the same toolbox (``azdeap.toolbox.regularized``) and changes
+one ``toolbox.register`` line:
 
     regularized:  (nothing: selAgingTournament + replaceOldest)
     non-aging:    toolbox.register("replace", selection.replaceWorst)
@@ -18,33 +18,24 @@ counts, and it is what is reported for every scheme.
 Run:  python examples/compare_selection.py [BUDGET] [--seeds 1 2 3]
 """
 import argparse
+import pathlib
 import random
 import statistics
 
-from deap import base, tools
+from deap import tools
 
 import azdeap
-from azdeap import generator, mutation, selection, tasks
+from azdeap import mutation, selection, tasks
 from azdeap.evolution import eaRegularized
+from azdeap.config import load_config
+
+LINEAR_CONFIG = pathlib.Path(__file__).resolve().parents[1] / "configs" / "linear.yaml"
 
 SCHEMES = ("regularized", "non-aging", "random")
 
 
-def base_toolbox(space, evaluator):
-    """Regularized evolution, as in examples/quickstart.py."""
-    toolbox = base.Toolbox()
-    toolbox.register("individual", generator.initRandom, azdeap.Individual, space)
-    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
-    toolbox.register("evaluate", evaluator)
-    toolbox.register("evaluate_batch", evaluator.evaluate_batch)
-    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=0.9)
-    toolbox.register("select", selection.selAgingTournament, tournsize=10)
-    toolbox.register("replace", selection.replaceOldest)
-    return toolbox
-
-
 def make_toolbox(scheme, space, evaluator):
-    toolbox = base_toolbox(space, evaluator)
+    toolbox = azdeap.toolbox.regularized(space, evaluator)                   # regularized
     if scheme == "non-aging":
         toolbox.register("replace", selection.replaceWorst)                   # the one line
         # the same tournament, DEAP's own:
@@ -68,11 +59,7 @@ def run(scheme, seed, budget, space, search_tasks, population_size):
 
 
 def main(budget=20000, seeds=(1, 2, 3), population_size=100):
-    memory = azdeap.Memory(4, 3, 1)
-    space = azdeap.SearchSpace(
-        memory, ops=(("SCALAR_CONST_SET",), ("VECTOR_INNER_PRODUCT",),
-                     ("SCALAR_DIFF", "SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),
-        sizes=(5, 1, 4), min_sizes=(5, 1, 4), max_sizes=(6, 2, 5))
+    space = load_config(LINEAR_CONFIG).search_space()   # the linear integration test's
     search_tasks = tasks.make_tasks("linear", 10, 4, 100, 100)
 
     table = {scheme: [run(scheme, seed, budget, space, search_tasks, population_size)

@@ -18,11 +18,10 @@ import argparse
 import pathlib
 import random
 
-import numpy as np
 from deap import algorithms, base, creator, tools
 
 import azdeap
-from azdeap import generator, mutation, tasks
+from azdeap import tasks
 from azdeap.config import load_config
 
 LINEAR_CONFIG = pathlib.Path(__file__).resolve().parents[1] / "configs" / "linear.yaml"
@@ -40,29 +39,24 @@ def no_crossover(ind1, ind2):
     return ind1, ind2
 
 
-def make_toolbox(memory, space, search_tasks):
-    toolbox = base.Toolbox()
-    toolbox.register("individual", generator.initRandom, creator.AZIndividual, space)
-    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
-    # DEAP's loops map toolbox.evaluate over the invalid individuals (no evaluate_batch).
-    toolbox.register("evaluate", azdeap.Evaluator(search_tasks, memory))
+def make_toolbox(space, search_tasks):
+    """The recipe with creator individuals, always mutating, DEAP's tournament and no mate."""
+    toolbox = azdeap.toolbox.regularized(space, azdeap.Evaluator(search_tasks, space.memory),
+                                         mutate_prob=1.0, container=creator.AZIndividual)
     toolbox.register("mate", no_crossover)
-    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=1.0)
     toolbox.register("select", tools.selTournament, tournsize=10)
+    # DEAP's loops map toolbox.evaluate over the invalid individuals (no evaluate_batch).
     return toolbox
 
 
 def main(generations=30, seed=1, mu=100, lambda_=200, verbose=True):
     random.seed(seed)
     # The search space of the original's linear integration test, from its config
-    # (examples/compare_selection.py spells the same space out by hand).
+    # (examples/quickstart.py spells the same space out by hand).
     space = load_config(LINEAR_CONFIG).search_space()
     search_tasks = tasks.make_tasks("linear", 10, 4, 100, 100)
-    toolbox = make_toolbox(space.memory, space, search_tasks)
-
-    stats = tools.Statistics(lambda ind: ind.fitness.values[0])
-    stats.register("mean", np.mean)
-    stats.register("max", np.max)
+    toolbox = make_toolbox(space, search_tasks)
+    stats = azdeap.toolbox.population_stats()
     results = {}
 
     # 1. eaSimple: each generation selects len(population) parents by tournament, clones

@@ -1,16 +1,14 @@
-"""Quickstart: evolve a linear-regression learning algorithm with a hand-built DEAP toolbox.
+"""Quickstart: evolve a linear-regression learning algorithm with azdeap's toolbox recipe.
 
 These are the pieces ``python -m azdeap run --config configs/linear.yaml`` assembles from
-its config (here with a smaller population, no FEC and no T_select/restarts), written out
-so that every piece is visible:
+its config (here with a smaller population, no FEC and no T_select/restarts):
 
-* tasks       -- azdeap.tasks.make_tasks: 10 linear regression tasks (y = w . x)
-* fitness     -- azdeap.Evaluator: runs Setup, then Predict/Learn on the training
-                 examples and Predict on the validation examples, for all tasks at once
-* individuals -- azdeap.generator.random_algorithm on a SearchSpace
-* variation   -- azdeap.mutation.mutAny (the original's mutation operator)
-* selection   -- azdeap.selection.selAgingTournament + replaceOldest (regularized evolution)
-* loop        -- azdeap.evolution.eaRegularized
+* tasks     -- azdeap.tasks.make_tasks: 10 linear regression tasks (y = w . x)
+* fitness   -- azdeap.Evaluator: Setup, then Predict/Learn on the training examples and
+               Predict on the validation examples, for all tasks at once
+* toolbox   -- azdeap.toolbox.regularized: initRandom individuals, mutAny mutations,
+               selAgingTournament + replaceOldest (regularized evolution)
+* loop      -- azdeap.evolution.eaRegularized
 
 Run:  python examples/quickstart.py [BUDGET] [--seed N]
 BUDGET is the number of individuals (default 50000, a few seconds).  A small budget does
@@ -20,58 +18,39 @@ individuals); try a few seeds or a larger budget.
 import argparse
 import random
 
-import numpy as np
-from deap import base, tools
+from deap import tools
 
 import azdeap
-from azdeap import generator, mutation, selection, tasks
+from azdeap import tasks
 from azdeap.evolution import eaRegularized
+
+# Memory: 4 scalars (s0 label, s1 prediction, s2, s3), 3 vectors (v0 features, v1, v2),
+# 1 matrix.  The ops per component are those of the original's linear integration test:
+# Setup may only set constants, Predict may only take dot products, Learn may subtract,
+# multiply, scale vectors and add vectors.
+SPACE = azdeap.SearchSpace(
+    memory=azdeap.Memory(scalars=4, vectors=3, matrices=1),
+    ops=(("SCALAR_CONST_SET",),                                           # Setup
+         ("VECTOR_INNER_PRODUCT",),                                       # Predict
+         ("SCALAR_DIFF", "SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),  # Learn
+    sizes=(5, 1, 4),       # initial component lengths
+    min_sizes=(5, 1, 4),   # min/max only matter for the insert/remove mutations,
+    max_sizes=(6, 2, 5))   # which are not used here: lengths stay fixed
 
 
 def main(budget=50000, seed=1, population_size=100, verbose=True):
     random.seed(seed)  # generation, mutation and selection all draw from `random`
-
-    # Memory: 4 scalars (s0 label, s1 prediction, s2, s3), 3 vectors (v0 features, v1, v2),
-    # 1 matrix.  The ops per component are those of the original's linear integration
-    # test: Setup may only set constants, Predict may only take dot products, Learn may
-    # subtract, multiply, scale vectors and add vectors.
-    memory = azdeap.Memory(scalars=4, vectors=3, matrices=1)
-    space = azdeap.SearchSpace(
-        memory=memory,
-        ops=(("SCALAR_CONST_SET",),                        # Setup
-             ("VECTOR_INNER_PRODUCT",),                    # Predict
-             ("SCALAR_DIFF", "SCALAR_PRODUCT",             # Learn
-              "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM")),
-        sizes=(5, 1, 4),       # initial component lengths
-        min_sizes=(5, 1, 4),   # min/max only matter for the insert/remove mutations,
-        max_sizes=(6, 2, 5))   # which are not used here: lengths stay fixed
-
-    # T_search: 10 tasks, 4 features, 100 training + 100 validation examples each,
-    # with the original's default seeds (SPEC section 8).
+    # T_search: 10 tasks, 4 features, 100 training + 100 validation examples each.
     search_tasks = tasks.make_tasks("linear", count=10, n_features=4, n_train=100, n_valid=100)
-    evaluator = azdeap.Evaluator(search_tasks, memory)
-    # Functional equivalence cache (optional, see docs/fec.md): wrap the evaluator with
-    #     evaluator = azdeap.fec.FEC(evaluator)
+    evaluator = azdeap.Evaluator(search_tasks, SPACE.memory)
+    # (A functional equivalence cache would wrap it: azdeap.fec.FEC(evaluator).)
+    toolbox = azdeap.toolbox.regularized(SPACE, evaluator, tournsize=10, mutate_prob=0.9)
 
-    toolbox = base.Toolbox()
-    # azdeap.Individual is an Algorithm with a maximized FitnessMax: no creator needed.
-    toolbox.register("individual", generator.initRandom, azdeap.Individual, space)
-    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
-    toolbox.register("evaluate", evaluator)                       # one algorithm -> (fitness,)
-    toolbox.register("evaluate_batch", evaluator.evaluate_batch)  # a list in one kernel call
-    toolbox.register("mutate", mutation.mutAny, space=space, mutate_prob=0.9)
-    toolbox.register("select", selection.selAgingTournament, tournsize=10)
-    toolbox.register("replace", selection.replaceOldest)          # aging: the oldest dies
-
-    stats = tools.Statistics(lambda ind: ind.fitness.values[0])
-    stats.register("mean", np.mean)
-    stats.register("max", np.max)
     hof = tools.HallOfFame(1)
-
-    population = toolbox.population(population_size)
     population, logbook = eaRegularized(
-        population, toolbox, batch=10, max_individuals=budget, stats=stats,
-        halloffame=hof, verbose=verbose, progress_every=max(budget // 5, 1))
+        toolbox.population(population_size), toolbox, batch=10, max_individuals=budget,
+        stats=azdeap.toolbox.population_stats(), halloffame=hof, verbose=verbose,
+        progress_every=max(budget // 5, 1))
 
     best = hof[0]
     # Unseen tasks: the original demo's final tasks (other seeds, 1000 training examples).
@@ -80,7 +59,7 @@ def main(budget=50000, seed=1, population_size=100, verbose=True):
     final_fitness = azdeap.evaluate(best, final_tasks)
 
     print("best algorithm (search fitness %.6f):" % best.fitness.values[0])
-    print(best)  # SPEC notation; azdeap.Algorithm.from_text parses it back
+    print(best)  # the paper's notation; azdeap.Algorithm.from_text parses it back
     print("final fitness on %d unseen tasks: %.6f" % (len(final_tasks), final_fitness))
     return {"best": best, "search_fitness": best.fitness.values[0],
             "final_fitness": final_fitness, "logbook": logbook}

@@ -1,5 +1,5 @@
-"""The command line (SPEC section 9): ``python -m azdeap run``, ``python azdeap/run.py``,
-scoop, --plot, --workers and one-line errors."""
+"""The command line (docs/design.md, "Experiments"): ``python -m azdeap run``,
+``python azdeap/run.py``, scoop, --plot, --workers and one-line errors."""
 import pathlib
 import subprocess
 import sys

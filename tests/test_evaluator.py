@@ -1,4 +1,5 @@
-"""Fitness: Evaluator, evaluate, Evaluation and DEAP individuals (SPEC 3, 7)."""
+"""Fitness: Evaluator, evaluate, Evaluation and DEAP individuals (docs/design.md,
+"Execution" and "Fitness")."""
 import pickle
 import subprocess
 import sys

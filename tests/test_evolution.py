@@ -1,5 +1,5 @@
-"""eaRegularized (SPEC section 5): age order, budgets, logbook, hall of fame, determinism,
-evaluation fallbacks, and a seeded evolution on configs/linear.yaml."""
+"""eaRegularized (docs/design.md, "Search loop"): age order, budgets, logbook, hall of fame,
+determinism, evaluation fallbacks, and a seeded evolution on configs/linear.yaml."""
 import copy
 import dataclasses
 import itertools

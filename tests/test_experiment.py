@@ -1,5 +1,5 @@
-"""The experiment driver (SPEC sections 5 and 9): datasets, tasks and toolbox of a config,
-run_experiment, run_experiments and its Result."""
+"""The experiment driver (docs/design.md, "Experiments"): datasets, tasks and toolbox of
+a config, run_experiment, run_experiments and its Result."""
 import multiprocessing
 import random
 

@@ -1,4 +1,5 @@
-"""FEC, the functional equivalence cache (SPEC section 6), and its cache in worker processes."""
+"""FEC, the functional equivalence cache (docs/design.md, "FEC"), and its cache in worker
+processes."""
 import pickle
 import random
 

@@ -1,4 +1,5 @@
-"""Random instructions and algorithms: SPEC sections 1 (addresses), 2 (data) and 5 (init)."""
+"""Random instructions and algorithms (docs/design.md, "Random instructions"): addresses,
+data and initial algorithms."""
 import collections
 import random
 from functools import partial
@@ -16,7 +17,7 @@ ALL_OPS = tuple(range(1, ops.NUM_OPS))
 
 
 def check_row(code_row, data_row, memory):
-    """Assert one instruction is in the ranges of SPEC section 1 and canonical."""
+    """Assert one instruction is in the address and data ranges and canonical."""
     op, in1, in2, out = (int(x) for x in code_row)
     spec = ops.OPS[op]
     inputs = (in1, in2)

@@ -1,4 +1,5 @@
-"""Learner: an evolved algorithm fit and used on one's own data (SPEC section 9)."""
+"""Learner: an evolved algorithm fit and used on one's own data (docs/design.md,
+"Execution")."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""Mutations: SPEC section 4 (and the paper's variant, section 12)."""
+"""Mutations, the original's and the paper's constant rule (docs/design.md, "Mutations")."""
 import collections
 import copy
 import random

@@ -1,4 +1,5 @@
-"""The op table (SPEC section 1): the original's numbering, its array views and op_code."""
+"""The op table (docs/design.md, "Ops"): the original's numbering, its array views and
+op_code."""
 import re
 
 import numpy as np
