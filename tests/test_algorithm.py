@@ -95,8 +95,7 @@ def test_components_are_views_of_their_rows():
     ("  NoOp()", Memory(2, 1, 0)),
 ])
 def test_memory_used_is_the_highest_address_plus_one(listing, memory):
-    text = "def Setup():\ndef Predict():\n%s\ndef Learn():" % listing if listing else \
-        "def Setup():\ndef Predict():\ndef Learn():"
+    text = "def Setup():\ndef Predict():\n%s\ndef Learn():" % listing
     assert Algorithm.from_text(text).memory_used() == memory
 
 
@@ -252,4 +251,4 @@ def test_an_empty_algorithm_is_falsy_and_works_everywhere(demo_ops, demo_memory,
     population, logbook = eaRegularized(toolbox.population(6), toolbox, batch=3,
                                         max_individuals=30, halloffame=hall, verbose=False)
     assert logbook[-1]["individuals"] == 30
-    assert {len(ind) for ind in population} <= set(range(7)) and any(population)
+    assert 0 < max(len(ind) for ind in population) <= 6     # sizes stay below max 3
