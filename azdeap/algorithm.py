@@ -37,10 +37,13 @@ class Algorithm:
         0..64 and addresses in 0..2**31-1 (the memory bounds them when evaluated)."""
         self.sizes = _checked_sizes(sizes)
         n = sum(self.sizes)
-        self.code = (np.zeros((n, CODE_COLUMNS), np.int32) if code is None else
-                     _checked_code(_array("code", code, self.sizes, CODE_COLUMNS, "integers")))
-        self.data = (np.zeros((n, DATA_COLUMNS)) if data is None else np.ascontiguousarray(
-            _array("data", data, self.sizes, DATA_COLUMNS, "real numbers"), np.float64))
+        code = np.zeros((n, CODE_COLUMNS), np.int32) if code is None else _as_array("code", code)
+        data = np.zeros((n, DATA_COLUMNS)) if data is None else _as_array("data", data)
+        if code.shape != (n, CODE_COLUMNS) or data.shape != (n, DATA_COLUMNS):
+            raise ValueError("code must have shape (%d, 4) and data (%d, 3) for sizes %r, got "
+                             "%r and %r" % (n, n, self.sizes, code.shape, data.shape))
+        self.code = _checked_code(code)
+        self.data = np.ascontiguousarray(_of_kind("data", data, "real numbers"), np.float64)
 
     def __len__(self):
         """The number of instructions, so that DEAP's size tools (``gp.staticLimit(key=len)``,
@@ -79,17 +82,19 @@ class Algorithm:
 
     @classmethod
     def from_text(cls, text: str) -> "Algorithm":
-        """Parse SPEC notation (``def Setup(): ...``) into an algorithm of this type."""
+        """Parse the text notation (``def Setup(): ...``) into an algorithm of this type."""
         from azdeap.notation import parse_algorithm
         code, data, sizes = parse_algorithm(text)
         return cls(code, data, sizes)
 
     # -- identity ---------------------------------------------------------------
     def __eq__(self, other):
+        """The same program bit for bit, as ``program_hash`` sees it: constants 0.0 and
+        -0.0 differ (1 / s tells them apart) and a NaN constant equals itself."""
         if not isinstance(other, Algorithm):
             return NotImplemented
         return (self.sizes == other.sizes and np.array_equal(self.code, other.code)
-                and np.array_equal(self.data, other.data))
+                and self.data.tobytes() == other.data.tobytes())
 
     def __ne__(self, other):
         result = self.__eq__(other)
@@ -141,27 +146,27 @@ def _checked_sizes(sizes):
     return tuple(int(s) for s in sizes)
 
 
-def _array(name, value, sizes, columns, what):
-    """value as a numpy array of shape (sum(sizes), columns) holding what: "integers"
-    or "real numbers"."""
+def _as_array(name, value):
+    """value as a numpy array of numbers, or TypeError naming it."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):
-        raise TypeError("%s must be an array of %s, got %s"
-                        % (name, what, type(value).__name__)) from None
-    if array.dtype == object:
-        raise TypeError("%s must be an array of %s, got objects" % (name, what))
-    if array.shape != (sum(sizes), columns):
-        raise ValueError("%s must have shape (%d, %d) for sizes %r, got %r"
-                         % (name, sum(sizes), columns, sizes, array.shape))
+        array = None
+    if array is None or array.dtype == object:
+        raise TypeError("%s must be an array of numbers, got %s" % (name, type(value).__name__))
+    return array
+
+
+def _of_kind(name, array, what):
+    """array, if it holds what ("integers" or "real numbers"); TypeError naming it if not."""
     if array.size and array.dtype.kind not in _KINDS[what]:
         raise TypeError("%s must hold %s, got %s" % (name, what, array.dtype))
     return array
 
 
 def _checked_code(code):
-    """code as int32, if every op code and address is in range."""
-    bad = (code < 0) | (code > _CODE_LIMITS)
+    """code as int32, if it holds integers and every op code and address is in range."""
+    bad = (_of_kind("code", code, "integers") < 0) | (code > _CODE_LIMITS)
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise ValueError("code[%d, %d] (%s) must be in 0..%d, got %d" % (

@@ -1,4 +1,4 @@
-"""Text notation of algorithms (SPEC section 11): printer and parser.
+"""Text notation of algorithms (docs/design.md, "Notation"): printer and parser.
 
 Both read the ``form`` templates of :mod:`azdeap.ops`; the parser turns each form
 into a regular expression (tolerant of whitespace and of the optional trailing
@@ -49,7 +49,7 @@ def format_instruction(code_row, data_row):
 
 
 def format_algorithm(alg):
-    """The whole algorithm in SPEC notation, Setup, Predict and Learn in order."""
+    """The whole algorithm in the text notation, Setup, Predict and Learn in order."""
     lines, rows = [], zip(alg.code.tolist(), alg.data.tolist())
     for header, size in zip(HEADERS, alg.sizes):
         lines.append(header)
@@ -131,7 +131,7 @@ def _parse_instruction(line, number, memory):
 
 
 def parse_algorithm(text, memory=None):
-    """Parse SPEC notation into ``(code, data, sizes)`` arrays.
+    """Parse the text notation into ``(code, data, sizes)`` arrays.
 
     ``memory`` (an :class:`azdeap.algorithm.Memory`), if given, bounds the addresses.
     Raises :class:`NotationError` naming the line of the first problem, TypeError if

@@ -1,9 +1,10 @@
 """The original's hand-written algorithms, as baselines and known answers.
 
-``LINEAR_REGRESSOR`` is the README's human-designed linear regressor (SPEC
-section 11): SGD on a linear model.  ``NEURAL_NETWORK`` is NEURAL_NET_ALGORITHM
-(SPEC section 9): a 2-layer ReLU network trained by SGD.  Both are listings with a
-``{learning_rate}`` field; the functions parse them into algorithms.
+``LINEAR_REGRESSOR`` is the README's human-designed linear regressor
+(docs/design.md, "Notation"): SGD on a linear model.  ``NEURAL_NETWORK`` is
+NEURAL_NET_ALGORITHM (docs/design.md, "Experiments"): a 2-layer ReLU network trained by
+SGD.  Both are listings with a ``{learning_rate}`` field; the functions parse them into
+algorithms.
 """
 from azdeap.algorithm import Algorithm
 

@@ -1,4 +1,4 @@
-"""Tasks: the datasets algorithms are trained and validated on (SPEC sections 8, 12).
+"""Tasks: the datasets algorithms are trained and validated on (docs/design.md, "Tasks").
 
 Random numbers come from ``np.random.RandomState(seed)``, an MT19937 seeded exactly like
 C++ ``std::mt19937(seed)``.  Seeds are integers in 0..2**63-1, as every seed of azdeap,
@@ -165,7 +165,7 @@ def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS, name="seeds"):
 
 def make_tasks(kind, count, n_features, n_train, n_valid, param_seeds=(), data_seeds=(),
                x=None, y=None, class_pairs=None):
-    """`count` tasks of `kind` ("linear", "teacher" or "projected") with seeds per SPEC 8.
+    """`count` tasks of `kind` ("linear", "teacher" or "projected"), seeded by `seeds_for`.
 
     "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
     are cycled over the tasks.

@@ -26,8 +26,6 @@ from azdeap.evolution import eaRegularized  # noqa: E402
 from azdeap.config import load_config  # noqa: E402
 from azdeap.experiment import build_tasks, build_toolbox, run_experiments  # noqa: E402
 
-CPP_INDIVIDUALS_PER_SECOND = 44_000      # SPEC section 13, one core
-CPP_SECONDS_TO_SOLUTION = {1: 134, 2: 22.5, 3: 47}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -50,9 +48,7 @@ def throughput(individuals, repeats=5, seed=1):
     rate = statistics.median(rates)
     print("demo evolution, one core, batch %d: %d x %d individuals"
           % (batch, repeats, individuals))
-    print("  %.0f individuals/s median (min %.0f, max %.0f); C++ reference %d/s: %.2fx"
-          % (rate, min(rates), max(rates), CPP_INDIVIDUALS_PER_SECOND,
-             rate / CPP_INDIVIDUALS_PER_SECOND))
+    print("  %.0f individuals/s median (min %.0f, max %.0f)" % (rate, min(rates), max(rates)))
     print("  %.0f train steps/individual; FEC hit rate %.1f%%"
           % (statistics.median(steps), 100 * statistics.median(hits)))
     parents = toolbox.select(population, batch)
@@ -100,8 +96,7 @@ def solve(seeds, workers):
         print("seed %3d: %7.1f s wall %7.1f CPU-s  %2d experiment(s)  %9d individuals  "
               "final fitness %.6f" % rows[-1], flush=True)
     walls = [row[1] for row in rows]
-    print("median %.1f s wall (mean %.1f s) over %d seeds, %d worker(s); "
-          "C++ reference seeds 1/2/3: 134 CPU-s / 22.5 s / 47 s (median 47 s)"
+    print("median %.1f s wall (mean %.1f s) over %d seeds, %d worker(s)"
           % (statistics.median(walls), statistics.mean(walls), len(rows), workers))
 
 

@@ -1,11 +1,11 @@
 """Evaluator throughput: full evaluations per second on one core.
 
-Workloads (SPEC section 13):
+Workloads (benchmarks/README.md):
 * the README linear regressor, padded with no-ops to the demo's component sizes
   (Setup 10, Predict 2, Learn 8), on the demo's 10 search tasks (F=4, 100 train,
   100 valid, memory 4 scalars / 3 vectors / 1 matrix).  The README listing uses s4,
   which a 4-scalar memory lacks, so s3 is reused instead: the same instructions;
-* the hand-written 2-layer network (SPEC section 9) on 10 teacher tasks (F=4,
+* the hand-written 2-layer network (azdeap.reference) on 10 teacher tasks (F=4,
   1000 train, 100 valid, memory 5/9/2).
 
 Prints medians over repeats for one call per algorithm (Evaluator.__call__) and
@@ -21,7 +21,7 @@ import time
 from azdeap import Algorithm, Evaluator, Memory, reference
 from azdeap.tasks import make_tasks
 
-CPP_REFERENCE = 38_000  # full evaluations/s of the C++ original, one core (SPEC 13)
+CPP_REFERENCE = 38_000  # full evaluations/s of the C++ original, one core (2026-11-23)
 
 PADDED_LINEAR = """
 def Setup():

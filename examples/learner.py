@@ -1,6 +1,6 @@
 """Use an algorithm as a scikit-learn-style estimator on your own data: azdeap.Learner.
 
-The algorithm here is the README's human-designed linear regressor (SPEC section 11),
+The algorithm here is the README's human-designed linear regressor (docs/design.md, "Notation"),
 with learning rate s2 = 0.1: plain SGD on the squared error.  ``Learner.fit`` runs Setup
 once, then Predict and Learn on each row in order (one pass); ``Learner.predict`` runs
 Predict only.  The Learner's memory defaults to what the algorithm uses
@@ -19,7 +19,7 @@ import numpy as np
 import azdeap
 from azdeap import reference
 
-LINEAR_REGRESSOR = reference.LINEAR_REGRESSOR.format(learning_rate="0.1")  # SPEC notation
+LINEAR_REGRESSOR = reference.LINEAR_REGRESSOR.format(learning_rate="0.1")  # in the text notation
 
 
 def regression(algorithm, n_train, rng):

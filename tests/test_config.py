@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from azdeap import ops
+from azdeap.algorithm import Algorithm
 from azdeap.space import Memory, SearchSpace
 from azdeap.config import (Config, ConfigError, TaskSpec, config_from_dict, config_to_dict,
                            dump_config, load_config)
@@ -124,11 +125,7 @@ def test_nonlinear_matches_spec():
 
 
 def test_nonlinear_listing_parses():
-    """The real parser (skipped while azdeap.notation does not exist)."""
-    notation = pytest.importorskip("azdeap.notation")
-    from azdeap.algorithm import Algorithm
-    algorithm = Algorithm(*notation.parse_algorithm(load_config(
-        CONFIGS / "nonlinear.yaml").evolution.init))
+    algorithm = Algorithm.from_text(load_config(CONFIGS / "nonlinear.yaml").evolution.init)
     assert algorithm.sizes == (1, 5, 11)
     assert algorithm.memory_used() == Memory(5, 9, 2)
     with pytest.raises(ConfigError,

@@ -1,23 +1,21 @@
-"""FEC, the functional equivalence cache (SPEC section 6), and ProcessLocal pickling."""
+"""FEC, the functional equivalence cache (docs/design.md, "FEC"), and its cache in worker
+processes."""
 import pickle
 import random
 
 import pytest
 
-from azdeap import generator, reference
+from azdeap import generator
 from azdeap.algorithm import Algorithm
 from azdeap.space import Memory
 from azdeap.config import Config
 from azdeap.fec import FEC
 from azdeap.evaluator import Evaluation, Evaluator
-from azdeap.tasks import make_tasks
 
-N_TASKS, N_TRAIN, N_VALID = 4, 100, 50
+N_TASKS, N_TRAIN = 4, 100   # the first 4 linear_tasks
 MEMORY = Memory(6, 3, 1)    # the README regressor uses s0-s4; s5 is free for dead code
 
-README = reference.LINEAR_REGRESSOR.replace("{learning_rate}", "{lr}")
-
-# The same regressor with dead code: s5 is written but never read.
+# The README regressor with dead code: s5 is written but never read.
 README_DEAD = """\
 def Setup():
   s2 = {lr}
@@ -33,26 +31,27 @@ def Learn():
 
 
 @pytest.fixture(scope="module")
-def tasks():
-    return make_tasks("linear", N_TASKS, 4, N_TRAIN, N_VALID)
+def tasks(linear_tasks):
+    return linear_tasks[:N_TASKS]
 
 
-def readme(lr=0.01, text=README):
-    return Algorithm.from_text(text.format(lr=lr))
+def with_dead_code(learning_rate=0.001):
+    """The README regressor (``readme_regressor(learning_rate)``) with dead code."""
+    return Algorithm.from_text(README_DEAD.format(lr=learning_rate))
 
 
 def fec_of(tasks, **kwargs):
     return FEC(Evaluator(tasks, MEMORY), **kwargs)
 
 
-def test_hit_returns_cached_fitness_and_probe_steps(tasks):
-    plain = Evaluator(tasks, MEMORY)(readme())
+def test_hit_returns_cached_fitness_and_probe_steps(tasks, readme_regressor):
+    plain = Evaluator(tasks, MEMORY)(readme_regressor())
     fec = fec_of(tasks)
-    first = fec(readme())
+    first = fec(readme_regressor())
     assert isinstance(first, Evaluation) and not first.cached
     assert first[0] == plain[0]
     assert first.train_steps == 10 * N_TASKS + N_TRAIN * N_TASKS   # probe + full run
-    second = fec(readme())
+    second = fec(readme_regressor())
     assert second.cached
     assert second[0] == plain[0]
     assert second.train_steps == 10 * N_TASKS                      # the probe only
@@ -60,17 +59,17 @@ def test_hit_returns_cached_fitness_and_probe_steps(tasks):
                            "saved_train_steps": N_TRAIN * N_TASKS}
 
 
-def test_probe_sizes_are_configurable(tasks):
+def test_probe_sizes_are_configurable(tasks, readme_regressor):
     fec = fec_of(tasks, train=5, valid=3)
-    assert fec(readme()).train_steps == 5 * N_TASKS + N_TRAIN * N_TASKS
-    assert fec(readme()).train_steps == 5 * N_TASKS
+    assert fec(readme_regressor()).train_steps == 5 * N_TASKS + N_TRAIN * N_TASKS
+    assert fec(readme_regressor()).train_steps == 5 * N_TASKS
 
 
-def test_dead_code_is_a_hit(tasks):
+def test_dead_code_is_a_hit(tasks, readme_regressor):
     fec = fec_of(tasks)
-    base_fit = fec(readme())
-    dead = readme(text=README_DEAD)
-    assert dead != readme() and dead.sizes != readme().sizes
+    base_fit = fec(readme_regressor())
+    dead = with_dead_code()
+    assert dead != readme_regressor() and dead.sizes != readme_regressor().sizes
     hit = fec(dead)
     assert hit.cached
     assert hit[0] == base_fit[0]
@@ -78,13 +77,13 @@ def test_dead_code_is_a_hit(tasks):
     assert Evaluator(tasks, MEMORY)(dead)[0] == base_fit[0]
 
 
-def test_changed_constant_is_a_miss(tasks):
+def test_changed_constant_is_a_miss(tasks, readme_regressor):
     fec = fec_of(tasks)
-    a = fec(readme(0.01))
-    b = fec(readme(0.02))
+    a = fec(readme_regressor(0.01))
+    b = fec(readme_regressor(0.02))
     assert not a.cached and not b.cached
     assert a[0] != b[0]
-    assert b[0] == Evaluator(tasks, MEMORY)(readme(0.02))[0]
+    assert b[0] == Evaluator(tasks, MEMORY)(readme_regressor(0.02))[0]
     assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 0
 
 
@@ -118,8 +117,8 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
     assert stats["misses"] == sum(not r.cached for r in once)
 
 
-def test_lru_eviction(tasks):
-    a, b, c = readme(0.01), readme(0.02), readme(0.03)
+def test_lru_eviction(tasks, readme_regressor):
+    a, b, c = readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03)
     fec = fec_of(tasks, cache_size=2)
     fec(a), fec(b), fec(c)              # a is evicted
     assert len(fec.cache) == 2
@@ -129,8 +128,8 @@ def test_lru_eviction(tasks):
     assert not fec(b).cached
 
 
-def test_hit_refreshes_lru_position(tasks):
-    a, b, c = readme(0.01), readme(0.02), readme(0.03)
+def test_hit_refreshes_lru_position(tasks, readme_regressor):
+    a, b, c = readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03)
     fec = fec_of(tasks, cache_size=2)
     fec(a), fec(b)
     assert fec(a).cached                # a becomes most recent
@@ -139,10 +138,10 @@ def test_hit_refreshes_lru_position(tasks):
     assert not fec(b).cached
 
 
-def test_forget_every(tasks):
+def test_forget_every(tasks, readme_regressor):
     """count = 1 at insert, +1 per hit, erased when it reaches forget_every."""
     fec = fec_of(tasks, forget_every=3)
-    alg = readme()
+    alg = readme_regressor()
     assert not fec(alg).cached          # insert, count 1
     assert fec(alg).cached              # count 2
     assert fec(alg).cached              # count 3: returned, then erased
@@ -151,9 +150,9 @@ def test_forget_every(tasks):
     assert fec.stats()["hits"] == 3 and fec.stats()["misses"] == 2
 
 
-def test_forget_every_1_erases_at_first_hit(tasks):
+def test_forget_every_1_erases_at_first_hit(tasks, readme_regressor):
     fec = fec_of(tasks, forget_every=1)
-    alg = readme()
+    alg = readme_regressor()
     assert [fec(alg).cached for _ in range(4)] == [False, True, False, True]
 
 
@@ -164,13 +163,13 @@ def test_invalid_parameters(tasks):
             FEC(evaluator, **kwargs)
 
 
-def test_stats_counts(tasks):
+def test_stats_counts(tasks, readme_regressor):
     fec = fec_of(tasks)
     assert fec.stats() == {"hits": 0, "misses": 0, "hit_rate": 0.0, "saved_train_steps": 0}
-    results = fec.evaluate_batch([readme(0.01), readme(0.02)])
+    results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02)])
     assert not any(r.cached for r in results)
-    results = fec.evaluate_batch([readme(0.01), readme(0.02), readme(0.03),
-                                  readme(0.01, README_DEAD)])
+    results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02),
+                                  readme_regressor(0.03), with_dead_code(0.01)])
     assert [r.cached for r in results] == [True, True, False, True]
     stats = fec.stats()
     assert stats["hits"] == 3 and stats["misses"] == 3
@@ -179,43 +178,43 @@ def test_stats_counts(tasks):
     assert fec.evaluate_batch([]) == []
 
 
-def test_fec_pickle_round_trip(tasks):
+def test_fec_pickle_round_trip(tasks, readme_regressor):
     fec = fec_of(tasks)
-    expected = fec(readme())
+    expected = fec(readme_regressor())
     data = pickle.dumps(fec)
     copy = pickle.loads(data)
     assert copy is not fec
     assert len(copy.cache) == 0 and copy.stats()["misses"] == 0  # a worker starts empty
-    first = copy(readme())
+    first = copy(readme_regressor())
     assert not first.cached and first[0] == expected[0]
-    assert copy(readme()).cached         # ...and caches what it sees
+    assert copy(readme_regressor()).cached         # ...and caches what it sees
     assert len(pickle.dumps(fec)) == len(data)   # the cache never travels
-    fresh = copy(readme(0.05))
+    fresh = copy(readme_regressor(0.05))
     assert not fresh.cached
-    assert fresh[0] == Evaluator(tasks, MEMORY)(readme(0.05))[0]
+    assert fresh[0] == Evaluator(tasks, MEMORY)(readme_regressor(0.05))[0]
 
 
-def test_process_local_unpickles_to_one_object(tasks):
+def test_process_local_unpickles_to_one_object(tasks, readme_regressor):
     fec = fec_of(tasks)
     data = pickle.dumps(fec)
     first = pickle.loads(data)
     second = pickle.loads(data)
     assert first is second               # one object per process
     assert first.evaluator is second.evaluator
-    first(readme())                      # a worker evaluates a chunk...
+    first(readme_regressor())                      # a worker evaluates a chunk...
     later = pickle.loads(data)           # ...and receives the FEC again with the next
     assert later is first
-    assert later(readme()).cached        # the cache persisted in the worker
+    assert later(readme_regressor()).cached        # the cache persisted in the worker
     assert later.stats()["hits"] == 1 and later.stats()["misses"] == 1
     # the original (in the "main process") is untouched
     assert fec.stats()["misses"] == 0
 
 
-def test_repeats_in_one_batch_are_evaluated_once(tasks):
+def test_repeats_in_one_batch_are_evaluated_once(tasks, readme_regressor):
     fec = fec_of(tasks)
-    results = fec.evaluate_batch([readme(), readme(), readme(0.05)])
+    results = fec.evaluate_batch([readme_regressor(), readme_regressor(), readme_regressor(0.05)])
     assert [r.cached for r in results] == [False, True, False]
-    assert results[0][0] == results[1][0] == Evaluator(tasks, MEMORY)(readme())[0]
+    assert results[0][0] == results[1][0] == Evaluator(tasks, MEMORY)(readme_regressor())[0]
     assert results[1].train_steps < results[0].train_steps
     assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 1
-    assert fec(readme()).cached
+    assert fec(readme_regressor()).cached

@@ -1,31 +1,23 @@
-"""Random instructions and algorithms: SPEC sections 1 (addresses), 2 (data) and 5 (init)."""
+"""Random instructions and algorithms (docs/design.md, "Random instructions"): addresses,
+data and initial algorithms."""
 import collections
 import random
 from functools import partial
 
 import numpy as np
 import pytest
-from deap import base, creator, tools
+from deap import base, tools
 
 from azdeap import generator, ops
 from azdeap.algorithm import Algorithm
 from azdeap.space import Memory, SearchSpace, check_space
 
-DEMO_OPS = tuple(ops.op_code(name) for name in (
-    "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
-    "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
-DEMO_SPACE = SearchSpace(Memory(4, 3, 1), (DEMO_OPS,) * 3, (10, 2, 8), (1, 1, 1), (20, 20, 20))
 MEMORY = Memory(5, 4, 3)
 ALL_OPS = tuple(range(1, ops.NUM_OPS))
 
-if not hasattr(creator, "FitnessMax"):
-    creator.create("FitnessMax", base.Fitness, weights=(1.0,))
-if not hasattr(creator, "TestInd"):
-    creator.create("TestInd", Algorithm, fitness=creator.FitnessMax)
-
 
 def check_row(code_row, data_row, memory):
-    """Assert one instruction is in the ranges of SPEC section 1 and canonical."""
+    """Assert one instruction is in the address and data ranges and canonical."""
     op, in1, in2, out = (int(x) for x in code_row)
     spec = ops.OPS[op]
     inputs = (in1, in2)
@@ -63,26 +55,26 @@ def test_addresses_in_spec_ranges_and_cover_them(memory):
 
 
 @pytest.mark.parametrize("path", ["pool", "makers"])
-def test_op_then_each_address_uniform(path):
+def test_op_then_each_address_uniform(path, demo_ops):
     random.seed(2)
-    source = generator.InstructionSource(DEMO_OPS, Memory())
+    source = generator.InstructionSource(demo_ops, Memory())
     assert source.pool is not None  # small memory: one table of the whole op list
     if path == "makers":
         source.pool = None
     n = 12000
     rows = [source.draw() for _ in range(n)]
     counts = collections.Counter(code[0] for code, _ in rows)
-    assert set(counts) == set(DEMO_OPS)
-    assert all(abs(counts[op] / n - 1 / 6) < 0.02 for op in DEMO_OPS), counts
+    assert set(counts) == set(demo_ops)
+    assert all(abs(counts[op] / n - 1 / 6) < 0.02 for op in demo_ops), counts
     for code_row, data_row in rows:
         check_row(code_row, data_row, Memory())
-    for op in DEMO_OPS:
+    for op in demo_ops:
         code = np.array([c for c, _ in rows if c[0] == op])
         for column, (low, span) in enumerate(generator.field_ranges(op, Memory())[1:], 1):
             if span:
                 frequencies = np.bincount(code[:, column] - low, minlength=span) / len(code)
                 assert np.allclose(frequencies, 1 / span, atol=0.05), (op, column, frequencies)
-    assert generator.instruction_source(DEMO_OPS, Memory(20, 20, 20)).pool is None
+    assert generator.instruction_source(demo_ops, Memory(20, 20, 20)).pool is None
 
 
 @pytest.mark.parametrize("name, low, high", [
@@ -115,46 +107,46 @@ def test_uniform_set_bounds_are_not_sorted_at_creation():
     assert 0.4 < unsorted < 0.6
 
 
-def test_ops_without_addresses_in_memory_are_rejected_up_front():
+def test_ops_without_addresses_in_memory_are_rejected_up_front(demo_ops, demo_space):
     no_matrix = Memory(4, 3, 0)
     for name in ("MATRIX_SUM", "VECTOR_OUTER_PRODUCT", "MATRIX_NORM", "MATRIX_CONST_SET"):
         with pytest.raises(ValueError, match=name):
             generator.random_instruction((ops.op_code(name),), no_matrix)
     with pytest.raises(ValueError, match="SCALAR_SUM"):  # s0 is never an output
         generator.random_instruction((ops.op_code("SCALAR_SUM"),), Memory(1, 3, 1))
-    space = DEMO_SPACE._replace(ops=(DEMO_OPS, (ops.op_code("MATRIX_MEAN"),), ()),
+    space = demo_space._replace(ops=(demo_ops, (ops.op_code("MATRIX_MEAN"),), ()),
                                 memory=no_matrix)
     for function in (check_space, partial(generator.initRandom, Algorithm)):
         with pytest.raises(ValueError, match="MATRIX_MEAN"):
             function(space)
-    check_space(DEMO_SPACE._replace(memory=no_matrix))  # demo ops need no matrix
+    check_space(demo_space._replace(memory=no_matrix))  # demo ops need no matrix
 
 
 @pytest.mark.parametrize("memory", [Memory(), Memory(20, 20, 20)])  # pool / makers
-def test_random_component(memory):
+def test_random_component(memory, demo_ops):
     random.seed(5)
-    code, data = generator.random_component(DEMO_OPS, 60, memory)
+    code, data = generator.random_component(demo_ops, 60, memory)
     assert code.shape == (60, 4) and code.dtype == np.int32
     assert data.shape == (60, 3) and data.dtype == np.float64
-    assert set(code[:, 0]) == set(DEMO_OPS)
+    assert set(code[:, 0]) == set(demo_ops)
     for code_row, data_row in zip(code, data):
         check_row(code_row, data_row, memory)
     constants = code[:, 0] == ops.op_code("SCALAR_CONST_SET")
     assert constants.any() and data[constants, 0].all()  # drawn, not left zero
     code, data = generator.random_component((), 3, Memory())
     assert not code.any() and not data.any() and code.shape == (3, 4)
-    code, data = generator.random_component(DEMO_OPS, 0, Memory())
+    code, data = generator.random_component(demo_ops, 0, Memory())
     assert code.shape == (0, 4) and data.shape == (0, 3)
 
 
-def test_random_algorithm_fills_each_component_from_its_list():
+def test_random_algorithm_fills_each_component_from_its_list(demo_memory, creator_individual):
     random.seed(6)
     setup_ops = (ops.op_code("SCALAR_CONST_SET"),)
     learn_ops = (ops.op_code("VECTOR_SUM"), ops.op_code("MATRIX_GAUSSIAN_SET"))
-    space = SearchSpace(Memory(4, 3, 1), (setup_ops, (), learn_ops), (3, 2, 40),
+    space = SearchSpace(demo_memory, (setup_ops, (), learn_ops), (3, 2, 40),
                         (0, 0, 0), (9, 9, 99))
-    algorithm = generator.initRandom(creator.TestInd, space)
-    assert type(algorithm) is creator.TestInd and not algorithm.fitness.valid
+    algorithm = generator.initRandom(creator_individual, space)
+    assert type(algorithm) is creator_individual and not algorithm.fitness.valid
     assert algorithm.sizes == (3, 2, 40)
     (setup, _), (predict, predict_data), (learn, _) = (algorithm.component(c) for c in range(3))
     assert set(setup[:, 0]) == set(setup_ops)
@@ -164,26 +156,26 @@ def test_random_algorithm_fills_each_component_from_its_list():
         check_row(code_row, data_row, space.memory)
 
 
-def test_random_algorithm_is_reproducible_and_varied():
+def test_random_algorithm_is_reproducible_and_varied(demo_space):
     random.seed(7)
-    first = generator.initRandom(Algorithm, DEMO_SPACE)
-    second = generator.initRandom(Algorithm, DEMO_SPACE)
+    first = generator.initRandom(Algorithm, demo_space)
+    second = generator.initRandom(Algorithm, demo_space)
     random.seed(7)
-    assert generator.initRandom(Algorithm, DEMO_SPACE) == first
+    assert generator.initRandom(Algorithm, demo_space) == first
     assert first != second
 
 
-def test_noop_algorithm():
-    algorithm = generator.initNoOp(creator.TestInd, DEMO_SPACE)
-    assert isinstance(algorithm, creator.TestInd) and algorithm.sizes == (10, 2, 8)
+def test_noop_algorithm(demo_space, creator_individual):
+    algorithm = generator.initNoOp(creator_individual, demo_space)
+    assert isinstance(algorithm, creator_individual) and algorithm.sizes == (10, 2, 8)
     assert not algorithm.code.any() and not algorithm.data.any()
 
 
-def test_deap_toolbox_init():
+def test_deap_toolbox_init(demo_space, creator_individual):
     random.seed(8)
     toolbox = base.Toolbox()
-    toolbox.register("individual", generator.initRandom, creator.TestInd, DEMO_SPACE)
+    toolbox.register("individual", generator.initRandom, creator_individual, demo_space)
     toolbox.register("population", tools.initRepeat, list, toolbox.individual)
     population = toolbox.population(n=5)
-    assert len(population) == 5 and all(type(i) is creator.TestInd for i in population)
+    assert len(population) == 5 and all(type(i) is creator_individual for i in population)
     assert len({i.program_hash() for i in population}) == 5

@@ -82,11 +82,13 @@ def test_algorithm_rejects_bad_sizes(sizes, error, words):
 
 
 @pytest.mark.parametrize("code, data, error, words", [
-    (np.zeros((2, 4), np.int32), ONE_ROW[1], ValueError, r"code must have shape \(1, 4\)"),
-    (ONE_ROW[0], np.zeros(3), ValueError, r"data must have shape \(1, 3\)"),
+    (np.zeros((2, 4), np.int32), ONE_ROW[1], ValueError,
+     r"code must have shape \(1, 4\) and data \(1, 3\) for sizes \(1, 0, 0\), got \(2, 4\)"),
+    (ONE_ROW[0], np.zeros(3), ValueError, r"got \(1, 4\) and \(3,\)"),
     (np.zeros((1, 4)), ONE_ROW[1], TypeError, "code must hold integers, got float64"),
     (ONE_ROW[0], np.array([["a", "b", "c"]]), TypeError, "data must hold real numbers"),
-    ([[0, 0, 0, [1]]], ONE_ROW[1], TypeError, "code must be an array"),
+    ([[0, 0, 0, [1]]], ONE_ROW[1], TypeError, "code must be an array of numbers, got list"),
+    (ONE_ROW[0], [[None, 0, 0]], TypeError, "data must be an array of numbers, got list"),
     ([[65, 0, 0, 1]], ONE_ROW[1], ValueError, r"code\[0, 0\] \(op\) must be in 0\.\.64, got 65"),
     ([[1, -1, 0, 1]], ONE_ROW[1], ValueError, r"code\[0, 1\] \(in1\) must be in 0\.\.2147483647"),
     (np.array([[56, 0, 0, 2**32 + 1]]), ONE_ROW[1], ValueError, r"code\[0, 3\] \(out\)"),

@@ -1,26 +1,16 @@
-"""Mutations: SPEC section 4 (and the paper's variant, section 12)."""
+"""Mutations, the original's and the paper's constant rule (docs/design.md, "Mutations")."""
 import collections
 import copy
 import random
 
 import numpy as np
 import pytest
-from deap import base, creator
 
 from azdeap import generator, mutation, ops
 from azdeap.algorithm import Algorithm
 from azdeap.space import Memory, SearchSpace
 
-DEMO_OPS = tuple(ops.op_code(name) for name in (
-    "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
-    "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM"))
-DEMO_SPACE = SearchSpace(Memory(4, 3, 1), (DEMO_OPS,) * 3, (10, 2, 8), (1, 1, 1), (20, 20, 20))
 BIG = Memory(20, 20, 20)  # few address re-draws land on the old value
-
-if not hasattr(creator, "FitnessMax"):
-    creator.create("FitnessMax", base.Fitness, weights=(1.0,))
-if not hasattr(creator, "TestInd"):
-    creator.create("TestInd", Algorithm, fitness=creator.FitnessMax)
 
 
 def op(name):
@@ -81,13 +71,13 @@ def field_fractions(base_, code, data):
 
 
 # -- ALTER_PARAM --------------------------------------------------------------------
-def test_alter_param_changes_at_most_one_field_of_one_instruction():
+def test_alter_param_changes_at_most_one_field_of_one_instruction(demo_space):
     random.seed(10)
     changed = 0
     for _ in range(2000):
-        before = generator.initRandom(Algorithm, DEMO_SPACE)
+        before = generator.initRandom(Algorithm, demo_space)
         after = copy.deepcopy(before)
-        mutation.mutAlterParam(after, DEMO_SPACE)
+        mutation.mutAlterParam(after, demo_space)
         cells = changed_cells(before, after)
         assert len(cells) <= 1
         changed += len(cells)
@@ -97,7 +87,7 @@ def test_alter_param_changes_at_most_one_field_of_one_instruction():
                 assert column == 3 or column <= len(spec.inputs)  # an address it uses
             else:
                 assert spec.data is not None and column < ops.N_DATA[spec.code]
-        check_valid(after, DEMO_SPACE)
+        check_valid(after, demo_space)
     assert changed > 1000  # re-draws in 4/3/1 memory often give the old value back
 
 
@@ -123,7 +113,7 @@ def test_alter_param_data_op_half_out_half_data():
     assert not data[:, 1:].any()
 
 
-def test_alter_param_noop_and_empty_component_unchanged():
+def test_alter_param_noop_and_empty_component_unchanged(demo_ops):
     random.seed(14)
     algorithm, space = one_instruction("NO_OP")
     before = copy.deepcopy(algorithm)
@@ -131,7 +121,7 @@ def test_alter_param_noop_and_empty_component_unchanged():
         mutation.mutAlterParam(algorithm, space)
     assert algorithm == before
     empty = Algorithm(None, None, (3, 0, 2))
-    space = space._replace(ops=((), DEMO_OPS, ()))
+    space = space._replace(ops=((), demo_ops, ()))
     for operator in (mutation.mutAlterParam, mutation.mutRandomizeInstruction,
                      mutation.mutRandomizeComponent):
         assert operator(empty, space)[0] == Algorithm(None, None, (3, 0, 2))
@@ -218,37 +208,37 @@ def test_unknown_constant_rule():
 
 
 # -- the other mutations ---------------------------------------------------------
-def test_randomize_instruction_replaces_one_instruction():
+def test_randomize_instruction_replaces_one_instruction(demo_space):
     random.seed(30)
     rows_changed = collections.Counter()
     for _ in range(1000):
-        before = generator.initRandom(Algorithm, DEMO_SPACE)
-        after = mutation.mutRandomizeInstruction(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, demo_space)
+        after = mutation.mutRandomizeInstruction(copy.deepcopy(before), demo_space)[0]
         rows = {row for row, _, _ in changed_cells(before, after)}
         assert len(rows) <= 1
         rows_changed[len(rows)] += 1
-        check_valid(after, DEMO_SPACE)
+        check_valid(after, demo_space)
     assert rows_changed[1] > 700
 
 
-def test_randomize_component_keeps_lengths_and_touches_one_component():
+def test_randomize_component_keeps_lengths_and_touches_one_component(demo_space):
     random.seed(31)
     touched = collections.Counter()
     for _ in range(600):
-        before = generator.initRandom(Algorithm, DEMO_SPACE)
-        after = mutation.mutRandomizeComponent(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, demo_space)
+        after = mutation.mutRandomizeComponent(copy.deepcopy(before), demo_space)[0]
         assert after.sizes == before.sizes
         components = {next(c for c in range(3) if row < before.bounds(c)[1])
                       for row, _, _ in changed_cells(before, after)}
         assert len(components) == 1
         touched[components.pop()] += 1
-        check_valid(after, DEMO_SPACE)
+        check_valid(after, demo_space)
     assert all(abs(touched[c] / 600 - 1 / 3) < 0.06 for c in range(3)), touched
 
 
-def test_randomize_algorithm_rebuilds_every_mutable_component():
+def test_randomize_algorithm_rebuilds_every_mutable_component(demo_ops, demo_space):
     random.seed(32)
-    space = DEMO_SPACE._replace(ops=(DEMO_OPS, (), DEMO_OPS))
+    space = demo_space._replace(ops=(demo_ops, (), demo_ops))
     before = generator.initRandom(Algorithm, space)
     after = mutation.mutRandomizeAlgorithm(copy.deepcopy(before), space)[0]
     for c, should_change in enumerate((True, False, True)):
@@ -257,9 +247,9 @@ def test_randomize_algorithm_rebuilds_every_mutable_component():
     check_valid(after, space)
 
 
-def test_insert_position_uniform_and_max_minus_one():
+def test_insert_position_uniform_and_max_minus_one(demo_ops):
     random.seed(33)
-    space = SearchSpace(Memory(), ((), DEMO_OPS, ()), (0, 4, 0), (0, 0, 0), (0, 6, 0))
+    space = SearchSpace(Memory(), ((), demo_ops, ()), (0, 4, 0), (0, 0, 0), (0, 6, 0))
     positions = collections.Counter()
     for _ in range(3000):
         algorithm = mutation.mutInsert(Algorithm(None, None, (2, 4, 1)), space)[0]
@@ -268,16 +258,16 @@ def test_insert_position_uniform_and_max_minus_one():
         predict = algorithm.component(1)[0]
         (position,) = np.nonzero(predict[:, 0])[0]  # the only non-NO_OP
         positions[position] += 1
-        check_valid(algorithm, space._replace(ops=((), DEMO_OPS + (0,), ())))
+        check_valid(algorithm, space._replace(ops=((), demo_ops + (0,), ())))
     assert sorted(positions) == [0, 1, 2, 3, 4]  # [0, size]
     assert all(abs(n / 3000 - 0.2) < 0.03 for n in positions.values()), positions
     full = Algorithm(None, None, (0, 5, 0))  # size == max - 1: nothing happens
     assert mutation.mutInsert(full, space)[0].sizes == (0, 5, 0)
 
 
-def test_remove_position_uniform_and_min():
+def test_remove_position_uniform_and_min(demo_ops):
     random.seed(34)
-    space = SearchSpace(Memory(), (DEMO_OPS, (), ()), (4, 0, 0), (3, 0, 0), (9, 0, 0))
+    space = SearchSpace(Memory(), (demo_ops, (), ()), (4, 0, 0), (3, 0, 0), (9, 0, 0))
     code = np.zeros((5, 4), np.int32)
     code[:4] = [op("SCALAR_CONST_SET"), 0, 0, 1]
     data = np.zeros((5, 3))
@@ -294,9 +284,9 @@ def test_remove_position_uniform_and_min():
     assert mutation.mutRemove(at_min, space)[0].sizes == (3, 0, 0)
 
 
-def test_trade_keeps_size_and_ignores_bounds():
+def test_trade_keeps_size_and_ignores_bounds(demo_ops):
     random.seed(35)
-    space = SearchSpace(Memory(), (DEMO_OPS, DEMO_OPS, ()), (3, 2, 0), (3, 2, 0), (4, 3, 0))
+    space = SearchSpace(Memory(), (demo_ops, demo_ops, ()), (3, 2, 0), (3, 2, 0), (4, 3, 0))
     changed = 0
     for _ in range(300):  # both sizes are at min and at max - 1
         before = generator.initRandom(Algorithm, space)
@@ -327,10 +317,10 @@ def test_trade_removes_uniformly_among_size_plus_one():
     assert all(abs(n / 4000 - 0.2) < 0.025 for n in removed.values()), removed
 
 
-def test_frozen_components_are_never_touched():
+def test_frozen_components_are_never_touched(demo_ops, demo_space, creator_individual):
     random.seed(36)
-    space = DEMO_SPACE._replace(ops=((), DEMO_OPS, ()), min_sizes=(0, 0, 0))
-    algorithm = generator.initRandom(creator.TestInd, DEMO_SPACE)
+    space = demo_space._replace(ops=((), demo_ops, ()), min_sizes=(0, 0, 0))
+    algorithm = generator.initRandom(creator_individual, demo_space)
     setup, learn = (copy.deepcopy(algorithm.component(c)) for c in (0, 2))
     for _ in range(3000):
         for name in mutation.MUTATIONS:
@@ -342,9 +332,9 @@ def test_frozen_components_are_never_touched():
 
 
 @pytest.mark.parametrize("memory", [Memory(), BIG])  # pool / makers in generation
-def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory):
+def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory, demo_space):
     random.seed(38)
-    space = DEMO_SPACE._replace(memory=memory, min_sizes=(2, 1, 3), max_sizes=(12, 4, 10))
+    space = demo_space._replace(memory=memory, min_sizes=(2, 1, 3), max_sizes=(12, 4, 10))
     algorithm = generator.initRandom(Algorithm, space)
     for _ in range(300):
         mutation.mutAny(algorithm, space, tuple(mutation.MUTATIONS), mutate_prob=1.0)
@@ -353,62 +343,62 @@ def test_every_mutation_keeps_instructions_valid_and_sizes_in_bounds(memory):
                    in zip(space.min_sizes, algorithm.sizes, space.max_sizes))
 
 
-def test_no_mutable_component():
-    space = DEMO_SPACE._replace(ops=((), (), ()))
+def test_no_mutable_component(demo_space):
+    space = demo_space._replace(ops=((), (), ()))
     with pytest.raises(ValueError, match="mutable"):
         mutation.mutAlterParam(Algorithm(None, None, (1, 1, 1)), space)
 
 
 # -- DEAP conventions ---------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(mutation.MUTATIONS))
-def test_in_place_one_tuple_and_fitness_deleted(name):
+def test_in_place_one_tuple_and_fitness_deleted(name, demo_space, creator_individual):
     random.seed(40)
-    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
+    individual = generator.initRandom(creator_individual, demo_space)
     individual.fitness.values = (0.5,)
-    result = mutation.MUTATIONS[name](individual, DEMO_SPACE)
+    result = mutation.MUTATIONS[name](individual, demo_space)
     assert isinstance(result, tuple) and len(result) == 1 and result[0] is individual
     assert not individual.fitness.valid
-    plain = generator.initRandom(Algorithm, DEMO_SPACE)  # no fitness attribute: works too
-    assert mutation.MUTATIONS[name](plain, DEMO_SPACE)[0] is plain
+    plain = generator.initRandom(Algorithm, demo_space)  # no fitness attribute: works too
+    assert mutation.MUTATIONS[name](plain, demo_space)[0] is plain
 
 
-def test_mutation_is_in_place():
+def test_mutation_is_in_place(demo_space, creator_individual):
     random.seed(41)
-    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
+    individual = generator.initRandom(creator_individual, demo_space)
     before = copy.deepcopy(individual)
     for _ in range(20):
-        mutation.mutRandomizeComponent(individual, DEMO_SPACE)
+        mutation.mutRandomizeComponent(individual, demo_space)
     assert individual != before
 
 
 # -- mutate ---------------------------------------------------------------------------
-def test_mutate_prob_leaves_about_ten_percent_unchanged():
+def test_mutate_prob_leaves_about_ten_percent_unchanged(demo_space, creator_individual):
     random.seed(50)
-    individual = generator.initRandom(creator.TestInd, DEMO_SPACE)
+    individual = generator.initRandom(creator_individual, demo_space)
     kept = 0
     for _ in range(5000):
         individual.fitness.values = (0.5,)
-        assert mutation.mutAny(individual, DEMO_SPACE, ("identity",))[0] is individual
+        assert mutation.mutAny(individual, demo_space, ("identity",))[0] is individual
         kept += individual.fitness.valid
     assert abs(kept / 5000 - 0.1) < 0.015
     individual.fitness.values = (0.5,)
-    mutation.mutAny(individual, DEMO_SPACE, ("identity",), mutate_prob=1.0)
+    mutation.mutAny(individual, demo_space, ("identity",), mutate_prob=1.0)
     assert not individual.fitness.valid
 
 
-def test_mutate_changes_most_of_the_time():
+def test_mutate_changes_most_of_the_time(demo_space):
     random.seed(51)
     changed = 0
     for _ in range(2000):
-        before = generator.initRandom(Algorithm, DEMO_SPACE)
-        after = mutation.mutAny(copy.deepcopy(before), DEMO_SPACE)[0]
+        before = generator.initRandom(Algorithm, demo_space)
+        after = mutation.mutAny(copy.deepcopy(before), demo_space)[0]
         changed += after != before
-        check_valid(after, DEMO_SPACE)
+        check_valid(after, demo_space)
     assert 0.6 < changed / 2000 < 0.9
 
 
-def size_changes(mutations, n=6000):
-    space = SearchSpace(Memory(), (DEMO_OPS, (), ()), (5, 0, 0), (0, 0, 0), (99, 0, 0))
+def size_changes(op_codes, mutations, n=6000):
+    space = SearchSpace(Memory(), (op_codes, (), ()), (5, 0, 0), (0, 0, 0), (99, 0, 0))
     changes = collections.Counter()
     for _ in range(n):
         algorithm = mutation.mutAny(Algorithm(None, None, (5, 0, 0)), space, mutations,
@@ -417,21 +407,21 @@ def size_changes(mutations, n=6000):
     return {k: v / n for k, v in changes.items()}
 
 
-def test_mutate_removal_twice_as_likely_as_insertion():
+def test_mutate_removal_twice_as_likely_as_insertion(demo_ops):
     random.seed(52)
-    changes = size_changes(("insert", "remove"))
+    changes = size_changes(demo_ops, ("insert", "remove"))
     assert abs(changes[1] - 1 / 3) < 0.03 and abs(changes[-1] - 2 / 3) < 0.03
-    changes = size_changes(("insert", "identity"))  # otherwise uniform
+    changes = size_changes(demo_ops, ("insert", "identity"))  # otherwise uniform
     assert abs(changes[1] - 1 / 2) < 0.03 and abs(changes[0] - 1 / 2) < 0.03
-    changes = size_changes(("remove", "trade", "identity"))
+    changes = size_changes(demo_ops, ("remove", "trade", "identity"))
     assert abs(changes[-1] - 1 / 3) < 0.03 and abs(changes[0] - 2 / 3) < 0.03
 
 
-def test_mutate_unknown_mutation():
+def test_mutate_unknown_mutation(demo_space):
     individual = Algorithm(None, None, (1, 1, 1))
     with pytest.raises(ValueError, match="alter_params"):
-        mutation.mutAny(individual, DEMO_SPACE, ("alter_params", "insert"))
-    mutation.mutAny(individual, DEMO_SPACE, ["insert", "remove"])  # lists are fine
+        mutation.mutAny(individual, demo_space, ("alter_params", "insert"))
+    mutation.mutAny(individual, demo_space, ["insert", "remove"])  # lists are fine
 
 
 def test_mutate_paper_rule_reaches_alter_param():
@@ -446,11 +436,13 @@ def test_mutate_paper_rule_reaches_alter_param():
     assert len(ratios) > 100 and (ratios >= 0.5).all() and (ratios <= 2.0).all()
 
 
-def test_seeded_mutation_is_reproducible():
-    def run():
-        random.seed(54)
-        individual = generator.initRandom(Algorithm, DEMO_SPACE)
-        for _ in range(200):
-            mutation.mutAny(individual, DEMO_SPACE)
+def test_seeded_mutation_is_reproducible(demo_space):
+    def run(seed, mutations=200):
+        random.seed(seed)
+        individual = generator.initRandom(Algorithm, demo_space)
+        for _ in range(mutations):
+            mutation.mutAny(individual, demo_space)
         return individual
-    assert run() == run()
+    assert run(54) == run(54)
+    assert run(54) != run(54, mutations=0)   # the mutations changed it...
+    assert run(54) != run(55)                # ...as the seed says

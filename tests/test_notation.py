@@ -182,21 +182,20 @@ def test_errors(text, line, words):
     assert isinstance(info.value, ValueError)
 
 
-def test_memory_bounds():
-    memory = Memory(4, 3, 1)
-    code = parse_algorithm(single("v2 = dot(m0, v1)"), memory=memory)[0]
+def test_memory_bounds(demo_memory):
+    code = parse_algorithm(single("v2 = dot(m0, v1)"), memory=demo_memory)[0]
     assert code.tolist() == [[31, 0, 1, 2]]
     with pytest.raises(NotationError,
                        match=r"^line 2: address v7 out of range: memory has 3 vectors$"):
-        parse_algorithm(single("v2 = dot(m0, v7)"), memory=memory)
+        parse_algorithm(single("v2 = dot(m0, v7)"), memory=demo_memory)
     with pytest.raises(NotationError, match=r"^line 2: address s4 out of range"):
-        parse_algorithm(single("s4 = 0.5"), memory=memory)
+        parse_algorithm(single("s4 = 0.5"), memory=demo_memory)
     with pytest.raises(NotationError,
                        match=r"^line 10: address m1 out of range: memory has 1 matrix$"):
         parse_algorithm(README + "\n  m1 = transpose(m0)", memory=Memory(5, 3, 1))
     # README uses s4, so it needs 5 scalars
     with pytest.raises(NotationError, match=r"^line 7: address s4"):
-        parse_algorithm(README, memory=memory)
+        parse_algorithm(README, memory=demo_memory)
     assert parse_algorithm(README, memory=Memory(5, 3, 1))[2] == (1, 1, 4)
 
 

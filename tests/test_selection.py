@@ -1,5 +1,5 @@
-"""Selection and survivor policies (SPEC section 5): selAgingTournament, replaceOldest,
-replaceWorst, and DEAP's own selectors plugged into eaRegularized."""
+"""Selection and survivor policies (docs/design.md, "Search loop"): selAgingTournament,
+replaceOldest, replaceWorst, and DEAP's own selectors plugged into eaRegularized."""
 import copy
 import itertools
 import random

@@ -1,0 +1,89 @@
+"""Helpers for worker processes: ProcessLocal, random_state_kept, pack and unpack."""
+import pickle
+import random
+import subprocess
+import sys
+
+import pytest
+
+from azdeap import Evaluator, Individual, parallel, reference
+from azdeap.parallel import ProcessLocal, pack, random_state_kept, unpack
+
+
+class Counter(ProcessLocal):
+    def __init__(self):
+        self.count = 0
+        self._new_key()
+
+
+# -- ProcessLocal -------------------------------------------------------------------------
+def test_copies_of_one_object_are_one_object_per_process():
+    counter = Counter()
+    blob = pickle.dumps(counter)
+    first = pickle.loads(blob)
+    assert first is not counter and type(first) is Counter
+    assert pickle.loads(blob) is first
+    first.count += 1
+    counter.count = 10           # a later copy carries newer state: the first copy stays
+    assert pickle.loads(pickle.dumps(counter)) is first and first.count == 1
+    other = pickle.loads(pickle.dumps(Counter()))
+    assert other is not first and other.count == 0
+
+
+def test_a_process_keeps_the_instances_of_the_latest_objects():
+    counters = [Counter() for _ in range(parallel._KEEP + 1)]
+    blobs = [pickle.dumps(counter) for counter in counters]
+    copies = [pickle.loads(blob) for blob in blobs]
+    assert pickle.loads(blobs[-1]) is copies[-1]
+    assert pickle.loads(blobs[1]) is copies[1]
+    assert pickle.loads(blobs[0]) is not copies[0]   # the oldest was let go
+
+
+def test_in_a_fresh_process_copies_resolve_to_one_instance(linear_tasks, readme_regressor,
+                                                           creator_individual):
+    """A worker: the same Evaluator twice is one object, another Evaluator another one;
+    creator individuals unpack there although the worker never created their class."""
+    evaluator, other = Evaluator(linear_tasks[:1]), Evaluator(linear_tasks[:2])
+    individual = readme_regressor(0.1, cls=creator_individual)
+    individual.fitness.values = (0.5,)
+    script = ("import pickle, sys; from azdeap.parallel import unpack; "
+              "a, b, c, packed = [pickle.loads(blob) for blob in pickle.load(sys.stdin.buffer)]; "
+              "ind, = unpack(packed); "
+              "print(a is b, a is c, len(c.tasks), type(ind).__name__, ind.fitness.values)")
+    blobs = [pickle.dumps(x) for x in (evaluator, evaluator, other, pack([individual]))]
+    out = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(blobs),
+                         capture_output=True, check=True, timeout=60).stdout
+    assert out.decode().split() == ["True", "False", "2", creator_individual.__name__, "(0.5,)"]
+
+
+# -- random_state_kept --------------------------------------------------------------------
+def test_random_state_kept_gives_the_caller_its_state_back():
+    random.seed(1)
+    expected = random.random()
+    random.seed(1)
+    with random_state_kept():
+        assert random.random() == expected          # the block draws from the same state
+        random.seed(99)                             # and may reseed
+    assert random.random() == expected
+    random.seed(1)
+    with pytest.raises(KeyError), random_state_kept():
+        random.seed(5)
+        raise KeyError("the state comes back on errors too")
+    assert random.random() == expected
+
+
+# -- pack and unpack ----------------------------------------------------------------------
+def test_pack_round_trip_keeps_programs_types_and_fitness(readme_regressor, creator_individual):
+    for cls in (Individual, creator_individual):
+        evaluated = readme_regressor(0.1, cls=cls)
+        evaluated.fitness.values = (0.75,)
+        fresh = reference.neural_network(cls=cls)           # fitness not valid
+        back = unpack(pickle.loads(pickle.dumps(pack([evaluated, fresh]))))
+        # (DEAP re-creates creator classes when unpickling: compare names)
+        assert [type(ind).__name__ for ind in back] == [cls.__name__] * 2
+        assert back == [evaluated, fresh]
+        assert back[0].fitness.values == (0.75,) and not back[1].fitness.valid
+        back[0].code[0, 3] = 3                               # independent arrays
+        assert evaluated.code[0, 3] == 2
+        assert back[0].fitness is not back[1].fitness
+
