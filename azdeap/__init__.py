@@ -2,33 +2,34 @@
 
 Evolve whole learning algorithms (Setup, Predict, Learn over scalars, vectors and
 matrices) with DEAP's toolbox, a numba interpreter and the paper's operators.
+
+The names below and every submodule (``azdeap.toolbox``, ``azdeap.mutation``...) load
+on first use, so that ``python -m azdeap`` can catch Ctrl-C while they load.
 """
-import os
-import sys
-
-
-def _run_as_program():
-    """True while ``python -m azdeap`` or ``python azdeap/run.py`` loads azdeap (during
-    ``-m``'s search for the module, sys.argv[0] is "-m")."""
-    entry = (getattr(sys, "argv", None) or [""])[0]
-    return entry == "-m" or os.path.abspath(entry) == os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "run.py")
-
-
-try:
-    from azdeap.algorithm import Algorithm, FitnessMax, Individual
-    from azdeap.space import Memory, SearchSpace
-    from azdeap.evaluator import Evaluation, Evaluator, evaluate
-    from azdeap.learner import Learner
-    from azdeap import evolution, generator, mutation, selection, tasks, toolbox  # noqa: E402
-    if _run_as_program():
-        from azdeap import cli  # noqa: F401  (loaded here, where Ctrl-C is caught)
-except KeyboardInterrupt:
-    if not _run_as_program():
-        raise
-    print("azdeap: interrupted", file=sys.stderr)  # as azdeap.cli.main during a run
-    raise SystemExit(130) from None
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["Algorithm", "FitnessMax", "Individual", "Memory", "SearchSpace", "Evaluation",
-           "Evaluator", "Learner", "evaluate"]
+_HOMES = {"Algorithm": "algorithm", "FitnessMax": "algorithm", "Individual": "algorithm",
+          "Memory": "space", "SearchSpace": "space", "Evaluation": "evaluator",
+          "Evaluator": "evaluator", "evaluate": "evaluator", "Learner": "learner"}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(importlib.import_module("azdeap." + _HOMES[name]), name)
+    elif name.isidentifier() and not name.startswith("_"):
+        try:
+            value = importlib.import_module("azdeap." + name)
+        except ModuleNotFoundError as error:
+            if error.name != "azdeap." + name:
+                raise
+            raise AttributeError("module 'azdeap' has no attribute %r" % name) from None
+    else:
+        raise AttributeError("module 'azdeap' has no attribute %r" % name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))

@@ -13,9 +13,12 @@ import sys
 if not __package__:  # run as a script path: import azdeap from the repository root,
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # not azdeap/
 
-from azdeap.cli import main, under_scoop  # noqa: E402
-
 if __name__ == "__main__":
+    try:
+        from azdeap.cli import main, under_scoop
+    except KeyboardInterrupt:   # Ctrl-C while numba, numpy and deap load
+        print("azdeap: interrupted", file=sys.stderr)
+        sys.exit(130)
     exit_code = main(["run"] + sys.argv[1:])
     # Under scoop a SystemExit would be a traceback, and the status 0 anyway.
     if exit_code and not under_scoop():

@@ -294,7 +294,8 @@ def test_ctrl_c_during_imports(tmp_path, module):
 def test_ctrl_c_during_an_import_by_another_program_is_left_alone(tmp_path):
     (tmp_path / "deap.py").write_text("raise KeyboardInterrupt\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
-    proc = subprocess.run([sys.executable, "-c", "import azdeap"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", "import azdeap; azdeap.Algorithm"],
+                          capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=TIMEOUT)
     assert "KeyboardInterrupt" in proc.stderr and proc.returncode != 130
 
