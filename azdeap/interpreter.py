@@ -112,6 +112,7 @@ _OUT_KIND = ops.OUT_KIND.copy()
 _SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 
 _HASH_SEED = U(42)
+_NO_HASHES = np.zeros((0, 0), np.uint64)
 _NO_PREDICTIONS = np.zeros((0, 0))
 
 
@@ -671,30 +672,30 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
     """
-    size = memory_size(memory, tasks.n_features, tasks.n_tasks)
+    n_tasks = tasks.n_tasks
+    size = memory_size(memory, tasks.n_features, n_tasks)
     if cells is None:
         if not fresh_memory:
             raise ValueError("fresh_memory=False continues from given cells")
         cells = np.empty(size)
     elif cells.shape != (size,) or cells.dtype != np.float64:
         raise ValueError("cells must be %d float64 values for memory %r, %d features and "
-                         "%d tasks" % (size, tuple(memory), tasks.n_features, tasks.n_tasks))
+                         "%d tasks" % (size, tuple(memory), tasks.n_features, n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
     if rng_reseed >= 0:
         rng_state = np.zeros(1, np.uint64)
     n_programs = len(programs.offsets)
-    fitness = np.empty((n_programs, tasks.n_tasks))
+    fitness = np.empty((n_programs, n_tasks))
     train_steps = np.empty(n_programs, np.int64)
-    hashes = np.empty((n_programs, tasks.n_tasks), np.uint64)
+    hashes = np.empty((n_programs, n_tasks), np.uint64) if fingerprint else _NO_HASHES
     status = np.empty(n_programs, np.int64)
-    predictions = np.empty((n_valid, tasks.n_tasks)) if record_predictions else _NO_PREDICTIONS
+    predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
-    # Flags and numbers as the types the kernel is compiled for: another would recompile.
     _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
             tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
-            n_valid, float(max_abs_error), cells, scalars, vectors, matrices,
-            bool(fresh_memory), rng_state, int(rng_reseed), bool(fingerprint), fitness,
-            train_steps, hashes, status, predictions, bool(record_predictions))
+            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
+            rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
+            predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)
