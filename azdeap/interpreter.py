@@ -34,6 +34,8 @@ U = np.uint64
 OK, BAD_OP, BAD_ADDRESS, BAD_INDEX = 0, 1, 2, 3
 
 # -- dispatch tables from the op table ---------------------------------------------
+# The compiled kernel holds these tables as constants, and numba's cache only watches
+# this file: after editing ops.py, delete azdeap/__pycache__/interpreter.*.nb[ci].
 
 _FAMILY_IDS = {}
 _FUNCTION_IDS = {}
