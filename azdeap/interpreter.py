@@ -228,7 +228,7 @@ def _transcendental(function, x):
         return np.arctan(x)
     if function == _EXP:
         return np.exp(x)
-    return np.log(x)
+    return np.log(x)  # _LOG
 
 
 @_inline
@@ -239,7 +239,7 @@ def _statistic(function, squares, mean, mean_square):
         return np.sqrt(squares)
     if function == _MEAN:
         return mean
-    return np.sqrt(mean_square - mean * mean)
+    return np.sqrt(mean_square - mean * mean)  # _STD
 
 
 @_inline
@@ -673,6 +673,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     between runs (default: a new one); with fresh_memory each program starts from zeroed
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
+    Flags are bools and rng_state is uint64: other types would compile the kernel again.
     """
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
