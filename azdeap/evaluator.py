@@ -17,7 +17,6 @@ COMBINATIONS = ("mean", "median")
 _STATUS_TEXT = {interpreter.BAD_OP: "unknown op code",
                 interpreter.BAD_ADDRESS: "address out of range for the memory",
                 interpreter.BAD_INDEX: "index fraction outside [0, 1)"}
-_NO_PREDICTIONS = np.zeros((0, 0))
 
 
 class Evaluation(tuple):
@@ -36,7 +35,8 @@ class Evaluation(tuple):
 
 
 def raise_on_bad_status(status, algorithms, memory):
-    if status.any():
+    """ValueError naming the first algorithm whose kernel status is not OK."""
+    if np.count_nonzero(status):  # faster than status.any() on small arrays
         bad = np.flatnonzero(status)
         which = "" if len(algorithms) == 1 else "algorithm %d: " % bad[0]
         raise ValueError("%s%s (memory %d scalars, %d vectors, %d matrices)"
@@ -60,7 +60,6 @@ class Evaluator(ProcessLocal):
         if not self.tasks:
             raise ValueError("an Evaluator needs at least one task")
         self.memory = Memory(*memory).checked()
-        self._memory_sizes = np.array(self.memory, np.int64)
         self.combination = combination
         self.max_abs_error = float(max_abs_error)
         self.rng_state = np.array([seed], np.uint64)
@@ -86,41 +85,30 @@ class Evaluator(ProcessLocal):
         with rng_reseed >= 0 the random ops restart from that seed for each algorithm
         (a fingerprint must not depend on what ran before).
         """
-        rng_state = self.rng_state if rng_reseed < 0 else np.zeros(1, np.uint64)
-        stacked = Programs.stack(algorithms)
-        runs = [self._run_group(stacked, batch, n_train, n_valid, fingerprint, rng_state,
-                                rng_reseed, algorithms) for _, batch in self.groups]
+        programs = Programs.stack(algorithms)
+        runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
+                                rng_reseed) for _, batch in self.groups]
         if len(runs) == 1:
-            fitness, steps, hashes = runs[0]
-        else:  # put each group's tasks back in their places in the task list
-            fitness = np.empty((len(algorithms), len(self.tasks)))
-            hashes = np.empty((len(algorithms), len(self.tasks)), np.uint64)
-            for (indices, _), (group_fitness, _, group_hashes) in zip(self.groups, runs):
-                fitness[:, indices] = group_fitness
-                hashes[:, indices] = group_hashes
-            steps = sum(group_steps for _, group_steps, _ in runs)
+            return runs[0].fitness, runs[0].train_steps, runs[0].hashes
+        # put each group's tasks back in their places in the task list
+        fitness = np.empty((len(algorithms), len(self.tasks)))
+        hashes = np.empty((len(algorithms), len(self.tasks)), np.uint64)
+        for (indices, _), group in zip(self.groups, runs):
+            fitness[:, indices] = group.fitness
+            if fingerprint:
+                hashes[:, indices] = group.hashes
+        steps = sum(group.train_steps for group in runs)
         return fitness, steps, (hashes if fingerprint else None)
 
-    def _run_group(self, stacked, batch, n_train, n_valid, fingerprint, rng_state,
-                   rng_reseed, algorithms):
-        """(fitness, train steps, hashes) of the stacked algorithms on one TaskBatch."""
-        code, data, offsets, sizes = stacked.code, stacked.data, stacked.offsets, stacked.sizes
-        n_algorithms = len(offsets)
-        fitness = np.empty((n_algorithms, batch.n_tasks))
-        steps = np.empty(n_algorithms, np.int64)
-        hashes = np.empty((n_algorithms, batch.n_tasks), np.uint64)
-        status = np.empty(n_algorithms, np.int64)
-        interpreter.run_batch(
-            code, data, offsets, sizes, batch.train_x, batch.train_y, batch.valid_x,
-            batch.valid_y, batch.classification,
-            batch.n_train if n_train is None else min(n_train, batch.n_train),
-            batch.n_valid if n_valid is None else min(n_valid, batch.n_valid),
-            self.max_abs_error,
-            np.empty(interpreter.memory_size(self.memory, batch.n_features, batch.n_tasks)),
-            self._memory_sizes, True, rng_state, rng_reseed, fingerprint, fitness, steps,
-            hashes, status, _NO_PREDICTIONS)
-        raise_on_bad_status(status, algorithms, self.memory)
-        return fitness, steps, hashes
+    def _run_group(self, programs, batch, algorithms, n_train, n_valid, fingerprint,
+                   rng_reseed):
+        """The ``interpreter.RunResult`` of the programs on one TaskBatch."""
+        result = interpreter.run(programs, batch, memory=self.memory, rng_state=self.rng_state,
+                                 n_train=n_train, n_valid=n_valid,
+                                 max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
+                                 fingerprint=fingerprint)
+        raise_on_bad_status(result.status, algorithms, self.memory)
+        return result
 
     def combine(self, task_fitness):
         """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list)."""

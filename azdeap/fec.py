@@ -1,4 +1,4 @@
-"""FEC, the functional equivalence cache (SPEC section 6), as a fitness wrapper.
+"""FEC, the functional equivalence cache (docs/design.md, "FEC"), as a fitness wrapper.
 
 Before a full evaluation, every algorithm runs on a short prefix of each task
 (``train`` training and ``valid`` validation examples, random ops re-seeded to a

@@ -1,5 +1,7 @@
 """The numba interpreter: runs algorithms on all tasks of a batch side by side.
 
+``run(programs, tasks, ...)`` is the entry point; it returns a ``RunResult``.
+
 The memory of all tasks is one flat float64 array: the scalars, then the vectors,
 then the matrices, each cell holding its T task values contiguously.  Scalar
 ``a`` of task ``t`` is ``mem[a*T + t]``; vector entry ``i`` is
@@ -9,51 +11,128 @@ for all T tasks, and the per-task loops run over contiguous cells with unsigned
 indices, which LLVM vectorizes.  An elementwise op is one loop for all three
 kinds: only its width (T, F*T or F*F*T cells) differs.
 
-The dispatch loop is written once: a small state machine walks through Setup,
-then Predict/Learn per training example, then Predict per validation example.
+Dispatch is data: each op's ``family`` in ``azdeap.ops`` names the routine of
+``_execute`` that computes it, and its ``function`` the function that routine
+applies; the integer tables below are built from ``ops.OPS`` at import.  The
+dispatch loop is written once: a small state machine walks through Setup, then
+Predict/Learn per training example, then Predict per validation example
+(docs/design.md, "Execution").
 """
+from typing import NamedTuple, Optional
+
 import numpy as np
 from numba import njit
 
 from azdeap import ops
+from azdeap.programs import Programs
+from azdeap.space import Memory
+from azdeap.tasks import TaskBatch
 
 U = np.uint64
-_IN1_KIND = ops.IN1_KIND.copy()
-_IN2_KIND = ops.IN2_KIND.copy()
-_OUT_KIND = ops.OUT_KIND.copy()
-_INDEXED_DATA = np.array([op.data in (ops.VECTOR_CONST, ops.MATRIX_CONST) for op in ops.OPS])
-
-# Elementwise ops, the same for scalars, vectors and matrices (codes s, v, m).
-_ADD, _SUB, _MUL, _DIV, _MIN, _MAX, _ABS, _RECIPROCAL, _HEAVISIDE = range(1, 10)
-_ELEMENTWISE_CODES = {_ADD: (1, 23, 39), _SUB: (2, 24, 40), _MUL: (3, 25, 41),
-                      _DIV: (4, 26, 42), _MIN: (44, 45, 46), _MAX: (47, 48, 49),
-                      _ABS: (5, 22, 38), _RECIPROCAL: (6, 20, 30), _HEAVISIDE: (15, 16, 17)}
-_ELEMENTWISE = np.zeros(ops.NUM_OPS, np.int64)
-for _function, _codes in _ELEMENTWISE_CODES.items():
-    _ELEMENTWISE[list(_codes)] = _function
-# Reductions to a scalar: norm, mean, std of a vector (21, 50, 54) or matrix (34, 51, 55).
-_NORM, _MEAN, _STD = 1, 2, 3
-_REDUCTION = np.zeros(ops.NUM_OPS, np.int64)
-_REDUCTION[[21, 34]] = _NORM
-_REDUCTION[[50, 51]] = _MEAN
-_REDUCTION[[54, 55]] = _STD
 
 # Status codes returned per algorithm.
 OK, BAD_OP, BAD_ADDRESS, BAD_INDEX = 0, 1, 2, 3
+
+# -- dispatch tables from the op table ---------------------------------------------
+# The compiled kernel holds these tables as constants, and numba's cache only watches
+# this file: after editing ops.py, delete azdeap/__pycache__/interpreter.*.nb[ci].
+
+_FAMILY_IDS = {}
+_FUNCTION_IDS = {}
+
+
+def _family(name):
+    """The id of the kernel routine for the op family ``name`` (``ops.Op.family``)."""
+    return _FAMILY_IDS.setdefault(name, len(_FAMILY_IDS))
+
+
+def _function(name):
+    """The id of a function a routine applies (``ops.Op.function``)."""
+    return _FUNCTION_IDS.setdefault(name, len(_FUNCTION_IDS))
+
+
+_NO_OP = _family("no_op")
+_ADD = _family("add")
+_SUBTRACT = _family("subtract")
+_MULTIPLY = _family("multiply")
+_DIVIDE = _family("divide")
+_MINIMUM = _family("minimum")
+_MAXIMUM = _family("maximum")
+_ABS = _family("abs")
+_RECIPROCAL = _family("reciprocal")
+_IS_NONNEGATIVE = _family("is_nonnegative")
+_IS_POSITIVE = _family("is_positive")
+_TRANSCENDENTAL = _family("transcendental")
+_SCALE = _family("scale")
+_BROADCAST = _family("broadcast")
+_COLUMN_BROADCAST = _family("column_broadcast")
+_ROW_BROADCAST = _family("row_broadcast")
+_REDUCE = _family("reduce")
+_COLUMN_REDUCE = _family("column_reduce")
+_ROW_REDUCE = _family("row_reduce")
+_DOT = _family("dot")
+_OUTER = _family("outer")
+_MATVEC = _family("matvec")
+_TRANSPOSE = _family("transpose")
+_MATMUL = _family("matmul")
+_CONST_SET = _family("const_set")
+_UNIFORM_SET = _family("uniform_set")
+_GAUSSIAN_SET = _family("gaussian_set")
+
+_SIN = _function("sin")
+_COS = _function("cos")
+_TAN = _function("tan")
+_ARCSIN = _function("arcsin")
+_ARCCOS = _function("arccos")
+_ARCTAN = _function("arctan")
+_EXP = _function("exp")
+_LOG = _function("log")
+_NORM = _function("norm")
+_MEAN = _function("mean")
+_STD = _function("std")
+
+
+def _op_table(field, ids):
+    """int64 per op code: the id of the op's ``field`` (-1 where it is None)."""
+    names = [getattr(op, field) for op in ops.OPS]
+    unknown = sorted(set(names) - set(ids) - {None})
+    if unknown:
+        raise ValueError("the kernel has no routine for op %s %s" % (field, unknown))
+    return np.array([-1 if name is None else ids[name] for name in names], np.int64)
+
+
+FAMILY = _op_table("family", _FAMILY_IDS)
+FUNCTION = _op_table("function", _FUNCTION_IDS)
+# Index fractions in the data fields before the value: v[int(F*d0)] = d1, m[..][..] = d2.
+N_INDICES = np.array([{ops.VECTOR_CONST: 1, ops.MATRIX_CONST: 2}.get(op.data, 0)
+                      for op in ops.OPS], np.int64)
+_IN1_KIND = ops.IN1_KIND.copy()
+_IN2_KIND = ops.IN2_KIND.copy()
+_OUT_KIND = ops.OUT_KIND.copy()
 
 # Phases of the state machine.
 _SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 
 _HASH_SEED = U(42)
+_NO_HASHES = np.zeros((0, 0), np.uint64)
+_NO_PREDICTIONS = np.zeros((0, 0))
 
 
-def memory_size(memory, n_features, n_tasks):
-    """Cells of the flat memory array for a Memory, F features and T tasks."""
-    scalars, vectors, matrices = memory
-    return (scalars + vectors * n_features + matrices * n_features * n_features) * n_tasks
+def _inline(function):
+    """Compile a kernel helper that LLVM inlines into its callers (``forceinline``).
+
+    Helpers allocate nothing and hold no references, so they run without numba's
+    reference counting (``_nrt=False``): with it, every array argument costs an atomic
+    increment and decrement per call, which numba cannot prune across the dispatch
+    branches, and an instruction would cost several times as much.  For the same reason
+    the helpers are not inlined by numba itself (``inline="always"``)."""
+    return njit(cache=True, forceinline=True, error_model="numpy", _nrt=False,
+                no_cpython_wrapper=True, no_cfunc_wrapper=True)(function)
 
 
-@njit(cache=True, inline="always")
+# -- random numbers and hashes -----------------------------------------------------
+
+@_inline
 def _next_u64(state):
     """splitmix64: a small, fast generator whose whole state is one uint64."""
     state[0] += U(0x9E3779B97F4A7C15)
@@ -63,24 +142,39 @@ def _next_u64(state):
     return z ^ (z >> U(31))
 
 
-@njit(cache=True, inline="always")
+@_inline
 def _uniform01(state):
     """Uniform on the open interval (0, 1)."""
     return ((_next_u64(state) >> U(11)) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, inline="always")
+@_inline
 def _gaussian(state):
     """Standard normal (Box-Muller)."""
     return np.sqrt(-2.0 * np.log(_uniform01(state))) * np.cos(
         2.0 * np.pi * _uniform01(state))
 
 
-@njit(cache=True, inline="always")
+@_inline
 def _mix(h, value):
     """Combine a 64-bit value into a running hash (boost-style, 64-bit)."""
     return h ^ (value + U(0x9E3779B97F4A7C15) + (h << U(6)) + (h >> U(2)))
 
+
+@_inline
+def _mix_float(h, x, bits):
+    """_mix of the bits of float x; bits is a float64[1] scratch cell."""
+    bits[0] = x
+    return _mix(h, bits.view(np.uint64)[0])
+
+
+@_inline
+def _sigmoid(x):
+    """The probability of class 1 for a classification task's prediction x."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# -- checking and decoding programs --------------------------------------------------
 
 @njit(cache=True)
 def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
@@ -93,59 +187,360 @@ def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
         for column, kind in ((1, _IN1_KIND[op]), (2, _IN2_KIND[op]), (3, _OUT_KIND[op])):
             if kind >= 0 and (code[k, column] < 0 or code[k, column] >= sizes[kind]):
                 return BAD_ADDRESS
-        if _INDEXED_DATA[op]:
-            for f in range(op - 56):  # 57 has one index fraction, 58 two
-                if not (0.0 <= data[k, f] < 1.0):
-                    return BAD_INDEX
+        for f in range(N_INDICES[op]):
+            if not (0.0 <= data[k, f] < 1.0):
+                return BAD_INDEX
     return OK
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-              classification, n_train, n_valid, max_abs_error, mem, memory_sizes,
-              fresh_memory, rng_state, rng_reseed, fingerprint, fitness, train_steps,
-              hashes, status, predictions):
-    """Run B algorithms on T tasks side by side.
+@_inline
+def _decode(code, start, stop, first_cell, cells, operands, families):
+    """For each instruction of code[start:stop], by row from start: the first memory
+    cells of out, in1 and in2 and the cell counts of out and in1 (operands), and the
+    routine that runs it (families)."""
+    for k in range(start, stop):
+        op = code[k, 0]
+        row = k - start
+        for column, kind in ((3, _OUT_KIND[op]), (1, _IN1_KIND[op]), (2, _IN2_KIND[op])):
+            operands[row, column % 3] = (first_cell[kind] + U(code[k, column]) * cells[kind]
+                                         if kind >= 0 else U(0))
+        operands[row, 3] = cells[_OUT_KIND[op]] if _OUT_KIND[op] >= 0 else U(0)
+        operands[row, 4] = cells[_IN1_KIND[op]] if _IN1_KIND[op] >= 0 else U(0)
+        families[row] = FAMILY[op]
 
-    code, data: the instructions of all algorithms stacked; algorithm b starts at
-    row offsets[b] with component sizes sizes[b] (Setup, Predict, Learn).
-    train_x (N, F, T), train_y (N, T), valid_x, valid_y likewise; the first
-    n_train / n_valid examples are used.  classification (T,) bool.
-    mem: the flat memory (see the module docstring; ``memory_size`` cells) for
-    memory_sizes = (scalars, vectors, matrices).  With fresh_memory each
-    algorithm starts from zeroed memory and runs Setup; without it the memory is
-    kept as it is and Setup is skipped (a Learner continuing its work).
-    rng_state: the random ops' generator state (uint64[1]), advanced in place; with
-    rng_reseed >= 0 it is reset to rng_reseed before each algorithm.
-    Outputs: fitness (B, T), train_steps (B,), status (B,); with fingerprint,
-    hashes (B, T) of the per-example absolute errors; predictions (n_valid, T)
-    gets the validation predictions of the last algorithm when it has n_valid rows.
-    """
+
+# -- the routines ------------------------------------------------------------------
+
+@_inline
+def _transcendental(function, x):
+    """sin, cos, tan, arcsin, arccos, arctan, exp or log of x."""
+    if function == _SIN:
+        return np.sin(x)
+    if function == _COS:
+        return np.cos(x)
+    if function == _TAN:
+        return np.tan(x)
+    if function == _ARCSIN:
+        return np.arcsin(x)
+    if function == _ARCCOS:
+        return np.arccos(x)
+    if function == _ARCTAN:
+        return np.arctan(x)
+    if function == _EXP:
+        return np.exp(x)
+    return np.log(x)  # _LOG
+
+
+@_inline
+def _statistic(function, squares, mean, mean_square):
+    """The norm, mean or std of some values, from their sum of squares, mean and mean
+    square."""
+    if function == _NORM:
+        return np.sqrt(squares)
+    if function == _MEAN:
+        return mean
+    return np.sqrt(mean_square - mean * mean)  # _STD
+
+
+@_inline
+def _reduce(mem, tmp, function, po, pa, n_in, T):
+    """Norm, mean or std of a whole vector or matrix (n_in cells) per task."""
+    for t in range(T):
+        tmp[t] = 0.0       # sum
+        tmp[T + t] = 0.0   # sum of squares
+    for c in range(U(0), n_in, T):
+        for t in range(T):
+            x = mem[pa + c + t]
+            tmp[t] += x
+            tmp[T + t] += x * x
+    count = float(n_in // T)
+    for t in range(T):
+        mem[po + t] = _statistic(function, tmp[T + t], tmp[t] / count, tmp[T + t] / count)
+
+
+@_inline
+def _axis_reduce(mem, tmp, function, per_row, po, pa, T, F):
+    """Norm, mean or std of each row (or column) of a matrix, into a vector."""
+    FT = F * T
+    for c in range(2 * FT):
+        tmp[c] = 0.0       # sums, then sums of squares, per row/column
+    for i in range(F):
+        for j in range(F):
+            r = i if per_row else j
+            for t in range(T):
+                x = mem[pa + (i * F + j) * T + t]
+                tmp[r * T + t] += x
+                tmp[FT + r * T + t] += x * x
+    inv_F = 1.0 / float(F)  # rounds unlike _reduce's division: results keep their bits
+    for c in range(FT):
+        mem[po + c] = _statistic(function, tmp[FT + c], tmp[c] * inv_F, tmp[FT + c] * inv_F)
+
+
+@_inline
+def _matvec(mem, tmp, po, pa, pb, T, F):
+    """Matrix @ vector (the output may alias the input)."""
+    for c in range(F * T):
+        tmp[c] = 0.0
+    for i in range(F):
+        for j in range(F):
+            for t in range(T):
+                tmp[i * T + t] += mem[pa + (i * F + j) * T + t] * mem[pb + j * T + t]
+    for c in range(F * T):
+        mem[po + c] = tmp[c]
+
+
+@_inline
+def _matmul(mem, tmp, po, pa, pb, T, F):
+    """Matrix product (the output may alias an input)."""
+    FFT = F * F * T
+    for c in range(FFT):
+        tmp[c] = 0.0
+    for i in range(F):
+        for m in range(F):
+            for j in range(F):
+                for t in range(T):
+                    tmp[(i * F + j) * T + t] += (mem[pa + (i * F + m) * T + t]
+                                                 * mem[pb + (m * F + j) * T + t])
+    for c in range(FFT):
+        mem[po + c] = tmp[c]
+
+
+@_inline
+def _transpose(mem, tmp, po, pa, T, F):
+    """Transpose (the output may alias the input)."""
+    for c in range(F * F * T):
+        tmp[c] = mem[pa + c]
+    for i in range(F):
+        for j in range(F):
+            for t in range(T):
+                mem[po + (i * F + j) * T + t] = tmp[(j * F + i) * T + t]
+
+
+@_inline
+def _const_set(mem, data, k, n_indices, po, T, F):
+    """s = d0; v[int(F*d0)] = d1; m[int(F*d0)][int(F*d1)] = d2."""
+    if n_indices == 1:
+        po += U(int(float(F) * data[k, 0])) * T
+    elif n_indices == 2:
+        po += (U(int(float(F) * data[k, 0])) * F + U(int(float(F) * data[k, 1]))) * T
+    value = data[k, n_indices]
+    for t in range(T):
+        mem[po + t] = value
+
+
+@_inline
+def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state):
+    """Run one instruction (op, of that family) for all T tasks: n cells of out from in1
+    (n_in cells) and in2, starting at cells po, pa, pb; k is its row in data."""
+    if family == _ADD:
+        for c in range(n):
+            mem[po + c] = mem[pa + c] + mem[pb + c]
+    elif family == _SUBTRACT:
+        for c in range(n):
+            mem[po + c] = mem[pa + c] - mem[pb + c]
+    elif family == _MULTIPLY:
+        for c in range(n):
+            mem[po + c] = mem[pa + c] * mem[pb + c]
+    elif family == _DIVIDE:
+        for c in range(n):
+            mem[po + c] = mem[pa + c] / mem[pb + c]
+    elif family == _MINIMUM:  # std::min(a, b) = b < a ? b : a
+        for c in range(n):
+            x1 = mem[pa + c]
+            x2 = mem[pb + c]
+            mem[po + c] = x2 if x2 < x1 else x1
+    elif family == _MAXIMUM:  # std::max(a, b) = a < b ? b : a
+        for c in range(n):
+            x1 = mem[pa + c]
+            x2 = mem[pb + c]
+            mem[po + c] = x2 if x1 < x2 else x1
+    elif family == _ABS:
+        for c in range(n):
+            mem[po + c] = abs(mem[pa + c])
+    elif family == _RECIPROCAL:
+        for c in range(n):
+            mem[po + c] = 1.0 / mem[pa + c]
+    elif family == _IS_NONNEGATIVE:
+        for c in range(n):
+            mem[po + c] = 1.0 if mem[pa + c] >= 0.0 else 0.0
+    elif family == _IS_POSITIVE:
+        for c in range(n):
+            mem[po + c] = 1.0 if mem[pa + c] > 0.0 else 0.0
+    elif family == _TRANSCENDENTAL:
+        for c in range(n):
+            mem[po + c] = _transcendental(FUNCTION[op], mem[pa + c])
+    elif family == _SCALE:  # scalar * vector or matrix
+        for c in range(U(0), n, T):
+            for t in range(T):
+                mem[po + c + t] = mem[pa + t] * mem[pb + c + t]
+    elif family == _BROADCAST:  # a scalar to a vector
+        for c in range(U(0), n, T):
+            for t in range(T):
+                mem[po + c + t] = mem[pa + t]
+    elif family == _COLUMN_BROADCAST or family == _ROW_BROADCAST:
+        for i in range(F):
+            for j in range(F):
+                source = pa + (i if family == _COLUMN_BROADCAST else j) * T
+                for t in range(T):
+                    mem[po + (i * F + j) * T + t] = mem[source + t]
+    elif family == _REDUCE:
+        _reduce(mem, tmp, FUNCTION[op], po, pa, n_in, T)
+    elif family == _COLUMN_REDUCE or family == _ROW_REDUCE:
+        _axis_reduce(mem, tmp, FUNCTION[op], family == _ROW_REDUCE, po, pa, T, F)
+    elif family == _DOT:  # the output scalar cannot alias the input vectors
+        for t in range(T):
+            mem[po + t] = mem[pa + t] * mem[pb + t]
+        for i in range(U(1), F):
+            for t in range(T):
+                mem[po + t] += mem[pa + i * T + t] * mem[pb + i * T + t]
+    elif family == _OUTER:
+        for i in range(F):
+            for j in range(F):
+                for t in range(T):
+                    mem[po + (i * F + j) * T + t] = mem[pa + i * T + t] * mem[pb + j * T + t]
+    elif family == _MATVEC:
+        _matvec(mem, tmp, po, pa, pb, T, F)
+    elif family == _TRANSPOSE:
+        _transpose(mem, tmp, po, pa, T, F)
+    elif family == _MATMUL:
+        _matmul(mem, tmp, po, pa, pb, T, F)
+    elif family == _CONST_SET:
+        _const_set(mem, data, k, N_INDICES[op], po, T, F)
+    elif family == _UNIFORM_SET:
+        low = data[k, 0]
+        high = data[k, 1]
+        for c in range(n):
+            mem[po + c] = low + (high - low) * _uniform01(rng_state)
+    elif family == _GAUSSIAN_SET:
+        mean = data[k, 0]
+        std = data[k, 1]
+        for c in range(n):
+            mem[po + c] = mean + std * _gaussian(rng_state)
+
+
+# -- examples and scores -------------------------------------------------------------
+
+@_inline
+def _load_example(mem, v0, features, labels, label, example, with_labels, T, FT):
+    """Copy example's features into v0 and, with_labels, its labels into label."""
+    base = U(example) * FT
+    for c in range(FT):
+        mem[v0 + c] = features[base + c]
+    if with_labels:
+        label_base = U(example) * T
+        for t in range(T):
+            label[t] = labels[label_base + t]
+
+
+@_inline
+def _score_training_step(mem, label, alive, n_alive, classification, any_classification,
+                         max_abs_error, fingerprint, task_hashes, bits, T):
+    """After Predict on a training example: s1 becomes sigmoid(s1) in classification
+    tasks; a task whose |error| exceeds max_abs_error stops; the errors are fingerprinted.
+    Returns the number of tasks still alive."""
+    if any_classification:
+        for t in range(T):
+            if classification[t]:
+                mem[T + t] = _sigmoid(mem[T + t])
+    n_bad = 0  # a branch-free pass first: failures are rare
+    for t in range(T):
+        n_bad += not abs(label[t] - mem[T + t]) <= max_abs_error
+    if n_bad or fingerprint:
+        for t in range(T):
+            error = abs(label[t] - mem[T + t])
+            if not error <= max_abs_error:
+                if alive[t]:
+                    n_alive -= U(1)
+                alive[t] = False
+            elif fingerprint and alive[t]:
+                task_hashes[t] = _mix_float(task_hashes[t], error, bits)
+    return n_alive
+
+
+@_inline
+def _score_regression_example(mem, label, loss, alive, n_alive, max_abs_error, T):
+    """After Predict on a validation example of regression tasks, without fingerprints
+    or recorded predictions: add the squared errors to loss; a task whose |error|
+    exceeds max_abs_error stops.  Returns the number of tasks still alive."""
+    n_bad = 0
+    for t in range(T):
+        error = label[t] - mem[T + t]
+        loss[t] += error * error  # dead tasks accumulate harmlessly
+        n_bad += not abs(error) <= max_abs_error
+    if n_bad:
+        for t in range(T):
+            if alive[t] and not abs(label[t] - mem[T + t]) <= max_abs_error:
+                alive[t] = False
+                n_alive -= U(1)
+    return n_alive
+
+
+@_inline
+def _score_validation_example(mem, label, loss, alive, n_alive, classification,
+                              any_classification, max_abs_error, fingerprint, task_hashes,
+                              bits, record, predictions, example, T):
+    """After Predict on a validation example, in general: records the predictions, adds
+    the squared errors (0/1 errors of sigmoid(s1) in classification tasks) to loss,
+    fingerprints them, stops tasks as _score_regression_example does."""
+    for t in range(T):
+        error = label[t] - mem[T + t]
+        if record:
+            predictions[example, t] = mem[T + t]
+        if any_classification and classification[t]:
+            error = 0.0 if (label[t] > 0.5) == (_sigmoid(mem[T + t]) > 0.5) else 1.0
+        if abs(error) <= max_abs_error:  # dead tasks accumulate harmlessly
+            loss[t] += error * error
+            if fingerprint and alive[t]:
+                task_hashes[t] = _mix_float(task_hashes[t], abs(error), bits)
+        elif alive[t]:
+            alive[t] = False
+            n_alive -= U(1)
+    return n_alive
+
+
+@_inline
+def _task_fitness(alive, classification, loss, n_valid):
+    """One task's fitness from its summed validation loss (docs/design.md, "Fitness")."""
+    if not alive:
+        return 0.0
+    if classification:
+        return 1.0 - loss / n_valid
+    squashed = 1.0 - (2.0 / np.pi) * np.arctan(np.sqrt(loss / n_valid))
+    return squashed if np.isfinite(squashed) else 0.0
+
+
+# -- the kernel ----------------------------------------------------------------------
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, classification,
+            n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors, n_matrices,
+            fresh_memory, rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes,
+            status, predictions, record):
+    """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
     train_features = train_x.reshape(-1)
     train_labels = train_y.reshape(-1)
     valid_features = valid_x.reshape(-1)
     valid_labels = valid_y.reshape(-1)
     any_classification = classification.any()
+    fast_validation = not (any_classification or record or fingerprint)
     T = U(train_y.shape[1])
     F = U(train_x.shape[1])
     FT = F * T
     FFT = F * FT
-    n_scalars, n_vectors, n_matrices = memory_sizes[0], memory_sizes[1], memory_sizes[2]
-    width = (T, FT, FFT)                     # cells of one scalar, vector, matrix
-    start = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
-    v0 = start[1]                            # the features
-    record = predictions.shape[0] >= n_valid
+    cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
+    first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
+    v0 = first_cell[1]                       # the features
     tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
     longest = 0
     for b in range(sizes.shape[0]):
         longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
-    operands = np.empty((longest, 4), np.uint64)  # first cell of out, in1, in2; out width
+    operands = np.empty((longest, 5), np.uint64)
+    families = np.empty(longest, np.int64)
     loss = np.empty(T)
     alive = np.empty(T, dtype=np.bool_)
     label = np.empty(T)
-    error_bits = np.empty(1)  # a float64 cell viewed as uint64 for hashing
-    error_bits_u64 = error_bits.view(np.uint64)
-    inv_F = 1.0 / float(F)
+    task_hashes = np.empty(T, np.uint64)
+    bits = np.empty(1)  # a float64 cell, hashed as uint64
 
     for b in range(offsets.shape[0]):
         setup_start = offsets[b]
@@ -158,13 +553,7 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
         if status[b] != OK:
             fitness[b, :] = 0.0
             continue
-        for k in range(setup_start, learn_stop):  # decode the operands once
-            op = code[k, 0]
-            row = k - setup_start
-            for column, kind in ((3, _OUT_KIND[op]), (1, _IN1_KIND[op]), (2, _IN2_KIND[op])):
-                operands[row, column % 3] = (start[kind] + U(code[k, column]) * width[kind]
-                                             if kind >= 0 else U(0))
-            operands[row, 3] = width[_OUT_KIND[op]] if _OUT_KIND[op] >= 0 else U(0)
+        _decode(code, setup_start, learn_stop, first_cell, cells, operands, families)
         if rng_reseed >= 0:
             rng_state[0] = U(rng_reseed)
         if fresh_memory:
@@ -172,7 +561,7 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
         for t in range(T):
             alive[t] = True
             loss[t] = 0.0
-            hashes[b, t] = _HASH_SEED
+            task_hashes[t] = _HASH_SEED
         n_alive = T
         if n_train > 0:
             first_phase = _TRAIN_PREDICT
@@ -189,19 +578,12 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                 lo = setup_start
                 hi = predict_start
             else:
-                base = U(example) * FT
-                label_base = U(example) * T
                 if phase == _VALID_PREDICT:
-                    for c in range(FT):
-                        mem[v0 + c] = valid_features[base + c]
-                    for t in range(T):
-                        label[t] = valid_labels[label_base + t]
-                else:
-                    for c in range(FT):
-                        mem[v0 + c] = train_features[base + c]
-                    if phase == _TRAIN_PREDICT:  # Learn reuses the labels Predict loaded
-                        for t in range(T):
-                            label[t] = train_labels[label_base + t]
+                    _load_example(mem, v0, valid_features, valid_labels, label, example,
+                                  True, T, FT)
+                else:  # Learn reuses the labels Predict loaded
+                    _load_example(mem, v0, train_features, train_labels, label, example,
+                                  phase == _TRAIN_PREDICT, T, FT)
                 if phase == _TRAIN_LEARN:
                     for t in range(T):
                         mem[t] = label[t]
@@ -215,206 +597,21 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
 
             # -- the component: one dispatch per instruction for all tasks -----
             for k in range(lo, hi):
-                op = code[k, 0]
-                if op == 0:
-                    continue
                 row = k - setup_start
-                po = operands[row, 0]
-                pa = operands[row, 1]
-                pb = operands[row, 2]
-                n = operands[row, 3]
-                kind = _OUT_KIND[op]
-                kind1 = _IN1_KIND[op]
-                function = _ELEMENTWISE[op]
-                if function == _ADD:
-                    for c in range(n):
-                        mem[po + c] = mem[pa + c] + mem[pb + c]
-                elif function == _SUB:
-                    for c in range(n):
-                        mem[po + c] = mem[pa + c] - mem[pb + c]
-                elif function == _MUL:
-                    for c in range(n):
-                        mem[po + c] = mem[pa + c] * mem[pb + c]
-                elif function == _DIV:
-                    for c in range(n):
-                        mem[po + c] = mem[pa + c] / mem[pb + c]
-                elif function == _MIN:  # std::min(a, b) = b < a ? b : a
-                    for c in range(n):
-                        x1 = mem[pa + c]
-                        x2 = mem[pb + c]
-                        mem[po + c] = x2 if x2 < x1 else x1
-                elif function == _MAX:  # std::max(a, b) = a < b ? b : a
-                    for c in range(n):
-                        x1 = mem[pa + c]
-                        x2 = mem[pb + c]
-                        mem[po + c] = x2 if x1 < x2 else x1
-                elif function == _ABS:
-                    for c in range(n):
-                        mem[po + c] = abs(mem[pa + c])
-                elif function == _RECIPROCAL:
-                    for c in range(n):
-                        mem[po + c] = 1.0 / mem[pa + c]
-                elif function == _HEAVISIDE:
-                    if kind == ops.SCALAR:  # >= for scalars, > for vectors and matrices
-                        for c in range(n):
-                            mem[po + c] = 1.0 if mem[pa + c] >= 0.0 else 0.0
-                    else:
-                        for c in range(n):
-                            mem[po + c] = 1.0 if mem[pa + c] > 0.0 else 0.0
-                elif op <= 14:  # scalar functions 7..14
-                    for t in range(T):
-                        x1 = mem[pa + t]
-                        if op == 7:
-                            x1 = np.sin(x1)
-                        elif op == 8:
-                            x1 = np.cos(x1)
-                        elif op == 9:
-                            x1 = np.tan(x1)
-                        elif op == 10:
-                            x1 = np.arcsin(x1)
-                        elif op == 11:
-                            x1 = np.arccos(x1)
-                        elif op == 12:
-                            x1 = np.arctan(x1)
-                        elif op == 13:
-                            x1 = np.exp(x1)
-                        else:
-                            x1 = np.log(x1)
-                        mem[po + t] = x1
-                elif op == 18 or op == 29:  # scalar * vector, scalar * matrix
-                    for c in range(U(0), n, T):
-                        for t in range(T):
-                            mem[po + c + t] = mem[pa + t] * mem[pb + c + t]
-                elif op == 19:  # broadcast a scalar to a vector
-                    for c in range(U(0), n, T):
-                        for t in range(T):
-                            mem[po + c + t] = mem[pa + t]
-                elif _REDUCTION[op] != 0:  # norm, mean, std of a vector or matrix
-                    cells = width[kind1]
-                    for t in range(T):
-                        tmp[t] = 0.0       # sum
-                        tmp[T + t] = 0.0   # sum of squares
-                    for c in range(U(0), cells, T):
-                        for t in range(T):
-                            x1 = mem[pa + c + t]
-                            tmp[t] += x1
-                            tmp[T + t] += x1 * x1
-                    count = float(cells // T)
-                    reduction = _REDUCTION[op]
-                    for t in range(T):
-                        if reduction == _NORM:
-                            mem[po + t] = np.sqrt(tmp[T + t])
-                        elif reduction == _MEAN:
-                            mem[po + t] = tmp[t] / count
-                        else:
-                            mean = tmp[t] / count
-                            mem[po + t] = np.sqrt(tmp[T + t] / count - mean * mean)
-                elif op == 27:  # dot: the output scalar cannot alias the input vectors
-                    for t in range(T):
-                        mem[po + t] = mem[pa + t] * mem[pb + t]
-                    for i in range(U(1), F):
-                        for t in range(T):
-                            mem[po + t] += mem[pa + i * T + t] * mem[pb + i * T + t]
-                elif op == 28:  # outer product
-                    for i in range(F):
-                        for j in range(F):
-                            for t in range(T):
-                                mem[po + (i * F + j) * T + t] = (mem[pa + i * T + t]
-                                                                 * mem[pb + j * T + t])
-                elif op == 31:  # matrix @ vector (the output may alias the input)
-                    for c in range(FT):
-                        tmp[c] = 0.0
-                    for i in range(F):
-                        for j in range(F):
-                            for t in range(T):
-                                tmp[i * T + t] += (mem[pa + (i * F + j) * T + t]
-                                                   * mem[pb + j * T + t])
-                    for c in range(FT):
-                        mem[po + c] = tmp[c]
-                elif op == 32 or op == 33:  # column / row broadcast of a vector
-                    for i in range(F):
-                        for j in range(F):
-                            source = pa + (i if op == 32 else j) * T
-                            for t in range(T):
-                                mem[po + (i * F + j) * T + t] = mem[source + t]
-                elif op == 35 or op == 36 or op == 52 or op == 53:  # matrix -> vector
-                    for c in range(2 * FT):
-                        tmp[c] = 0.0       # sums, then sums of squares, per row/column
-                    for i in range(F):
-                        for j in range(F):
-                            r = j if op == 35 else i
-                            for t in range(T):
-                                x1 = mem[pa + (i * F + j) * T + t]
-                                tmp[r * T + t] += x1
-                                tmp[FT + r * T + t] += x1 * x1
-                    for c in range(FT):
-                        if op == 35 or op == 36:
-                            mem[po + c] = np.sqrt(tmp[FT + c])
-                        elif op == 52:
-                            mem[po + c] = tmp[c] * inv_F
-                        else:
-                            mean = tmp[c] * inv_F
-                            mem[po + c] = np.sqrt(tmp[FT + c] * inv_F - mean * mean)
-                elif op == 37:  # transpose (the output may alias the input)
-                    for c in range(FFT):
-                        tmp[c] = mem[pa + c]
-                    for i in range(F):
-                        for j in range(F):
-                            for t in range(T):
-                                mem[po + (i * F + j) * T + t] = tmp[(j * F + i) * T + t]
-                elif op == 43:  # matrix product (the output may alias an input)
-                    for c in range(FFT):
-                        tmp[c] = 0.0
-                    for i in range(F):
-                        for m in range(F):
-                            for j in range(F):
-                                for t in range(T):
-                                    tmp[(i * F + j) * T + t] += (
-                                        mem[pa + (i * F + m) * T + t]
-                                        * mem[pb + (m * F + j) * T + t])
-                    for c in range(FFT):
-                        mem[po + c] = tmp[c]
-                elif op <= 58:  # constant sets: s = d0; v[int(F*d0)] = d1; m[..][..] = d2
-                    if op == 57:
-                        po += U(int(float(F) * data[k, 0])) * T
-                    elif op == 58:
-                        po += (U(int(float(F) * data[k, 0])) * F
-                               + U(int(float(F) * data[k, 1]))) * T
-                    value = data[k, op - 56]
-                    for t in range(T):
-                        mem[po + t] = value
-                else:  # 59..61 uniform(d0, d1), 62..64 gaussian(mean d0, std d1)
-                    low = data[k, 0]
-                    high = data[k, 1]
-                    if op <= 61:
-                        for c in range(n):
-                            mem[po + c] = low + (high - low) * _uniform01(rng_state)
-                    else:
-                        for c in range(n):
-                            mem[po + c] = low + high * _gaussian(rng_state)
+                family = families[row]
+                if family != _NO_OP:
+                    _execute(family, code[k, 0], operands[row, 0], operands[row, 1],
+                             operands[row, 2], operands[row, 3], operands[row, 4], mem, tmp,
+                             data, k, T, F, rng_state)
 
             # -- after the component: errors, losses, next phase ---------------
             if phase == _SETUP:
                 phase = first_phase
             elif phase == _TRAIN_PREDICT:
-                if any_classification:
-                    for t in range(T):
-                        if classification[t]:
-                            mem[T + t] = 1.0 / (1.0 + np.exp(-mem[T + t]))
                 train_steps[b] += n_alive
-                n_bad = 0  # a branch-free pass first: failures are rare
-                for t in range(T):
-                    n_bad += not abs(label[t] - mem[T + t]) <= max_abs_error
-                if n_bad or fingerprint:
-                    for t in range(T):
-                        error = abs(label[t] - mem[T + t])
-                        if not error <= max_abs_error:
-                            if alive[t]:
-                                n_alive -= U(1)
-                            alive[t] = False
-                        elif fingerprint and alive[t]:
-                            error_bits[0] = error
-                            hashes[b, t] = _mix(hashes[b, t], error_bits_u64[0])
+                n_alive = _score_training_step(mem, label, alive, n_alive, classification,
+                                               any_classification, max_abs_error,
+                                               fingerprint, task_hashes, bits, T)
                 phase = _TRAIN_LEARN if n_alive > 0 else _DONE
             elif phase == _TRAIN_LEARN:
                 example += 1
@@ -423,47 +620,85 @@ def run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                     phase = _VALID_PREDICT if n_valid > 0 else _DONE
                 else:
                     phase = _TRAIN_PREDICT
-            elif not (any_classification or record or fingerprint):  # regression, fast
-                n_bad = 0
-                for t in range(T):
-                    error = label[t] - mem[T + t]
-                    loss[t] += error * error  # dead tasks accumulate harmlessly
-                    n_bad += not abs(error) <= max_abs_error
-                if n_bad:
-                    for t in range(T):
-                        if alive[t] and not abs(label[t] - mem[T + t]) <= max_abs_error:
-                            alive[t] = False
-                            n_alive -= U(1)
-                example += 1
-                if example >= n_valid or n_alive == 0:
-                    phase = _DONE
             else:
-                for t in range(T):
-                    error = label[t] - mem[T + t]
-                    if record:
-                        predictions[example, t] = mem[T + t]
-                    if any_classification and classification[t]:
-                        p = 1.0 / (1.0 + np.exp(-mem[T + t]))
-                        error = 0.0 if (label[t] > 0.5) == (p > 0.5) else 1.0
-                    if abs(error) <= max_abs_error:  # dead tasks accumulate harmlessly
-                        loss[t] += error * error
-                        if fingerprint and alive[t]:
-                            error_bits[0] = abs(error)
-                            hashes[b, t] = _mix(hashes[b, t], error_bits_u64[0])
-                    elif alive[t]:
-                        alive[t] = False
-                        n_alive -= U(1)
+                if fast_validation:
+                    n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
+                                                        max_abs_error, T)
+                else:
+                    n_alive = _score_validation_example(
+                        mem, label, loss, alive, n_alive, classification, any_classification,
+                        max_abs_error, fingerprint, task_hashes, bits, record, predictions,
+                        example, T)
                 example += 1
                 if example >= n_valid or (n_alive == 0 and not record):
                     phase = _DONE
 
         for t in range(T):
-            if not alive[t]:
-                fitness[b, t] = 0.0
-            elif classification[t]:
-                fitness[b, t] = 1.0 - loss[t] / n_valid
-            else:
-                squashed = 1.0 - (2.0 / np.pi) * np.arctan(np.sqrt(loss[t] / n_valid))
-                fitness[b, t] = squashed if np.isfinite(squashed) else 0.0
+            fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
             if fingerprint:
-                hashes[b, t] = _mix(_mix(hashes[b, t], U(t)), U(n_train))
+                hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+
+
+# -- the entry point -----------------------------------------------------------------
+
+class RunResult(NamedTuple):
+    """What ``run`` returns for B programs on T tasks."""
+    fitness: np.ndarray                  # (B, T); 0 for a stopped task or a bad program
+    train_steps: np.ndarray              # (B,) training examples processed, over all tasks
+    hashes: Optional[np.ndarray]         # (B, T) uint64 error fingerprints, or None
+    status: np.ndarray                   # (B,) OK, BAD_OP, BAD_ADDRESS or BAD_INDEX
+    predictions: Optional[np.ndarray]    # (n_valid, T) of the last program, or None
+
+
+def memory_size(memory, n_features, n_tasks):
+    """Cells of the flat memory array for a Memory, F features and T tasks."""
+    scalars, vectors, matrices = memory
+    return (scalars + vectors * n_features + matrices * n_features * n_features) * n_tasks
+
+
+def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.ndarray,
+        n_train: Optional[int] = None, n_valid: Optional[int] = None,
+        max_abs_error: float = 100.0, rng_reseed: int = -1, fingerprint: bool = False,
+        cells: Optional[np.ndarray] = None, fresh_memory: bool = True,
+        record_predictions: bool = False) -> RunResult:
+    """Run every program on every task of the batch (docs/design.md, "Execution").
+
+    memory: the ``Memory`` the programs address (a program outside it gets a bad status).
+    rng_state: the random ops' generator state (uint64[1]), advanced in place; with
+    rng_reseed >= 0 the random ops restart from that seed for each program instead and
+    rng_state is left alone.  n_train / n_valid: use only the first examples of each
+    task (default all).  max_abs_error: a larger |error| (or NaN) stops a task with
+    fitness 0.  fingerprint: hash the per-example errors.
+    cells: the flat memory (``memory_size`` float64 cells) for a caller that keeps it
+    between runs (default: a new one); with fresh_memory each program starts from zeroed
+    memory and runs Setup, without it the cells are used as they are and Setup is skipped.
+    record_predictions: return the last program's validation predictions.
+    Flags are bools and rng_state is uint64: other types would compile the kernel again.
+    """
+    n_tasks = tasks.n_tasks
+    size = memory_size(memory, tasks.n_features, n_tasks)
+    if cells is None:
+        if not fresh_memory:
+            raise ValueError("fresh_memory=False continues from given cells")
+        cells = np.empty(size)
+    elif cells.shape != (size,) or cells.dtype != np.float64:
+        raise ValueError("cells must be %d float64 values for memory %r, %d features and "
+                         "%d tasks" % (size, tuple(memory), tasks.n_features, n_tasks))
+    n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
+    n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
+    if rng_reseed >= 0:
+        rng_state = np.zeros(1, np.uint64)
+    n_programs = len(programs.offsets)
+    fitness = np.empty((n_programs, n_tasks))
+    train_steps = np.empty(n_programs, np.int64)
+    hashes = np.empty((n_programs, n_tasks), np.uint64) if fingerprint else _NO_HASHES
+    status = np.empty(n_programs, np.int64)
+    predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
+    scalars, vectors, matrices = memory
+    _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
+            tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
+            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
+            rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
+            predictions, record_predictions)
+    return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
+                     predictions if record_predictions else None)

@@ -5,7 +5,9 @@ import numpy as np
 
 from azdeap import interpreter
 from azdeap.evaluator import raise_on_bad_status
+from azdeap.programs import Programs
 from azdeap.space import Memory
+from azdeap.tasks import TaskBatch
 
 
 class Learner:
@@ -47,34 +49,29 @@ class Learner:
         return X, y
 
     def _run(self, X, y, training):
-        n, n_features = X.shape
-        x = np.ascontiguousarray(X[:, :, None])
-        labels = np.ascontiguousarray(y[:, None])
-        empty_x, empty_y = x[:0], labels[:0]
-        predictions = np.empty((0 if training else n, 1))
-        status = np.empty(1, np.int64)
-        steps = np.empty(1, np.int64)
-        interpreter.run_batch(
-            self.algorithm.code, self.algorithm.data, np.zeros(1, np.int64),
-            np.array([self.algorithm.sizes], np.int64),
-            x if training else empty_x, labels if training else empty_y,
-            empty_x if training else x, empty_y if training else labels,
-            np.array([self.kind == "classification"]), n if training else 0,
-            0 if training else n, np.inf, self._mem, np.array(self.memory, np.int64), training,
-            self.rng_state, -1, False, np.empty((1, 1)), steps,
-            np.empty((1, 1), np.uint64), status, predictions)
-        raise_on_bad_status(status, [self.algorithm], self.memory)
-        if training and steps[0] < n:
+        """Fit (training) or predict on rows X with labels y; predict returns the (n, 1)
+        predictions."""
+        x, labels = np.ascontiguousarray(X[:, :, None]), np.ascontiguousarray(y[:, None])
+        examples = ((x, labels, x[:0], labels[:0]) if training
+                    else (x[:0], labels[:0], x, labels))
+        tasks = TaskBatch.of_arrays(*examples, [self.kind == "classification"])
+        result = interpreter.run(Programs.stack([self.algorithm]), tasks,
+                                 memory=self.memory, rng_state=self.rng_state,
+                                 max_abs_error=np.inf, cells=self._cells,
+                                 fresh_memory=training, record_predictions=not training)
+        raise_on_bad_status(result.status, [self.algorithm], self.memory)
+        if training and result.train_steps[0] < len(X):
             warnings.warn("Learner.fit stopped at row %d of %d: the prediction was NaN or "
-                          "infinite" % (steps[0], n), RuntimeWarning, stacklevel=3)
-        return predictions[:, 0]
+                          "infinite" % (result.train_steps[0], len(X)), RuntimeWarning,
+                          stacklevel=3)
+        return result.predictions
 
     def fit(self, X, y):
         """Setup, then Predict and Learn on each row of X (labels y) in order."""
         self.n_features_ = None
         X, y = self._check(X, y)
         self.n_features_ = X.shape[1]
-        self._mem = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
+        self._cells = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
         self._run(X, y, training=True)
         return self
 
@@ -83,7 +80,7 @@ class Learner:
         if self.n_features_ is None:
             raise ValueError("call fit before predict")
         X, y = self._check(X)
-        predictions = self._run(X, y, training=False)
+        predictions = self._run(X, y, training=False)[:, 0]
         if self.kind == "classification":
             return 1.0 / (1.0 + np.exp(-predictions))
         return predictions

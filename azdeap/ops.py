@@ -1,8 +1,14 @@
 """The op table: the single source of truth for the instruction set.
 
 Every op of AutoML-Zero (numbered as the original ``instruction.proto``) with its
-operand kinds, the data it carries and its text form.  The interpreter, the random
-generator, the mutators, the printer and the parser all read this table.
+operand kinds, the data it carries, its text form and how the interpreter computes it.
+The interpreter, the random generator, the mutators, the printer and the parser all
+read this table (docs/design.md, "Ops").
+
+An op's ``family`` names the interpreter routine that computes it: ops of one family
+differ only in their operand kinds (``add`` is SCALAR_SUM, VECTOR_SUM and MATRIX_SUM)
+or in their ``function`` (``transcendental`` applies ``sin``, ``cos``...; ``reduce``
+takes the ``norm``, ``mean`` or ``std``).
 
 Kinds are ``SCALAR`` (0), ``VECTOR`` (1) and ``MATRIX`` (2).  Text forms use
 ``{o}``, ``{a}``, ``{b}`` for the output and input addresses (``s3``, ``v0``...)
@@ -32,81 +38,97 @@ class Op(NamedTuple):
     output: int               # kind of out, NO_KIND for NO_OP
     data: Optional[str]       # one of CONST ... GAUSSIAN, or None
     form: str                 # text form, see module docstring
+    family: str               # the interpreter routine that computes it
+    function: Optional[str]   # what that routine applies: "sin", "norm"..., or None
 
 
-def _op(code, name, inputs, output, form, data=None):
+def _op(code, name, inputs, output, form, family, data=None, function=None):
     kinds = {"s": SCALAR, "v": VECTOR, "m": MATRIX, "-": NO_KIND}
-    return Op(code, name, tuple(kinds[k] for k in inputs), kinds[output], data, form)
+    return Op(code, name, tuple(kinds[k] for k in inputs), kinds[output], data, form, family,
+              function)
 
 
 OPS = tuple([
-    _op(0, "NO_OP", "", "-", "NoOp()"),
-    _op(1, "SCALAR_SUM", "ss", "s", "{o} = {a} + {b}"),
-    _op(2, "SCALAR_DIFF", "ss", "s", "{o} = {a} - {b}"),
-    _op(3, "SCALAR_PRODUCT", "ss", "s", "{o} = {a} * {b}"),
-    _op(4, "SCALAR_DIVISION", "ss", "s", "{o} = {a} / {b}"),
-    _op(5, "SCALAR_ABS", "s", "s", "{o} = abs({a})"),
-    _op(6, "SCALAR_RECIPROCAL", "s", "s", "{o} = 1 / {a}"),
-    _op(7, "SCALAR_SIN", "s", "s", "{o} = sin({a})"),
-    _op(8, "SCALAR_COS", "s", "s", "{o} = cos({a})"),
-    _op(9, "SCALAR_TAN", "s", "s", "{o} = tan({a})"),
-    _op(10, "SCALAR_ARCSIN", "s", "s", "{o} = arcsin({a})"),
-    _op(11, "SCALAR_ARCCOS", "s", "s", "{o} = arccos({a})"),
-    _op(12, "SCALAR_ARCTAN", "s", "s", "{o} = arctan({a})"),
-    _op(13, "SCALAR_EXP", "s", "s", "{o} = exp({a})"),
-    _op(14, "SCALAR_LOG", "s", "s", "{o} = log({a})"),
-    _op(15, "SCALAR_HEAVYSIDE", "s", "s", "{o} = heaviside({a}, 1.0)"),
-    _op(16, "VECTOR_HEAVYSIDE", "v", "v", "{o} = heaviside({a}, 1.0)"),
-    _op(17, "MATRIX_HEAVYSIDE", "m", "m", "{o} = heaviside({a}, 1.0)"),
-    _op(18, "SCALAR_VECTOR_PRODUCT", "sv", "v", "{o} = {a} * {b}"),
-    _op(19, "SCALAR_BROADCAST", "s", "v", "{o} = bcast({a})"),
-    _op(20, "VECTOR_RECIPROCAL", "v", "v", "{o} = 1 / {a}"),
-    _op(21, "VECTOR_NORM", "v", "s", "{o} = norm({a})"),
-    _op(22, "VECTOR_ABS", "v", "v", "{o} = abs({a})"),
-    _op(23, "VECTOR_SUM", "vv", "v", "{o} = {a} + {b}"),
-    _op(24, "VECTOR_DIFF", "vv", "v", "{o} = {a} - {b}"),
-    _op(25, "VECTOR_PRODUCT", "vv", "v", "{o} = {a} * {b}"),
-    _op(26, "VECTOR_DIVISION", "vv", "v", "{o} = {a} / {b}"),
-    _op(27, "VECTOR_INNER_PRODUCT", "vv", "s", "{o} = dot({a}, {b})"),
-    _op(28, "VECTOR_OUTER_PRODUCT", "vv", "m", "{o} = outer({a}, {b})"),
-    _op(29, "SCALAR_MATRIX_PRODUCT", "sm", "m", "{o} = {a} * {b}"),
-    _op(30, "MATRIX_RECIPROCAL", "m", "m", "{o} = 1 / {a}"),
-    _op(31, "MATRIX_VECTOR_PRODUCT", "mv", "v", "{o} = dot({a}, {b})"),
-    _op(32, "VECTOR_COLUMN_BROADCAST", "v", "m", "{o} = bcast({a}, axis=0)"),
-    _op(33, "VECTOR_ROW_BROADCAST", "v", "m", "{o} = bcast({a}, axis=1)"),
-    _op(34, "MATRIX_NORM", "m", "s", "{o} = norm({a})"),
-    _op(35, "MATRIX_COLUMN_NORM", "m", "v", "{o} = norm({a}, axis=0)"),
-    _op(36, "MATRIX_ROW_NORM", "m", "v", "{o} = norm({a}, axis=1)"),
-    _op(37, "MATRIX_TRANSPOSE", "m", "m", "{o} = transpose({a})"),
-    _op(38, "MATRIX_ABS", "m", "m", "{o} = abs({a})"),
-    _op(39, "MATRIX_SUM", "mm", "m", "{o} = {a} + {b}"),
-    _op(40, "MATRIX_DIFF", "mm", "m", "{o} = {a} - {b}"),
-    _op(41, "MATRIX_PRODUCT", "mm", "m", "{o} = {a} * {b}"),
-    _op(42, "MATRIX_DIVISION", "mm", "m", "{o} = {a} / {b}"),
-    _op(43, "MATRIX_MATRIX_PRODUCT", "mm", "m", "{o} = matmul({a}, {b})"),
-    _op(44, "SCALAR_MIN", "ss", "s", "{o} = minimum({a}, {b})"),
-    _op(45, "VECTOR_MIN", "vv", "v", "{o} = minimum({a}, {b})"),
-    _op(46, "MATRIX_MIN", "mm", "m", "{o} = minimum({a}, {b})"),
-    _op(47, "SCALAR_MAX", "ss", "s", "{o} = maximum({a}, {b})"),
-    _op(48, "VECTOR_MAX", "vv", "v", "{o} = maximum({a}, {b})"),
-    _op(49, "MATRIX_MAX", "mm", "m", "{o} = maximum({a}, {b})"),
-    _op(50, "VECTOR_MEAN", "v", "s", "{o} = mean({a})"),
-    _op(51, "MATRIX_MEAN", "m", "s", "{o} = mean({a})"),
-    _op(52, "MATRIX_ROW_MEAN", "m", "v", "{o} = mean({a}, axis=1)"),
-    _op(53, "MATRIX_ROW_ST_DEV", "m", "v", "{o} = std({a}, axis=1)"),
-    _op(54, "VECTOR_ST_DEV", "v", "s", "{o} = std({a})"),
-    _op(55, "MATRIX_ST_DEV", "m", "s", "{o} = std({a})"),
-    _op(56, "SCALAR_CONST_SET", "", "s", "{o} = {d0}", CONST),
-    _op(57, "VECTOR_CONST_SET", "", "v", "{o}[{d0}] = {d1}", VECTOR_CONST),
-    _op(58, "MATRIX_CONST_SET", "", "m", "{o}[{d0}, {d1}] = {d2}", MATRIX_CONST),
-    _op(59, "SCALAR_UNIFORM_SET", "", "s", "{o} = uniform({d0}, {d1})", UNIFORM),
-    _op(60, "VECTOR_UNIFORM_SET", "", "v", "{o} = uniform({d0}, {d1}, n_features)", UNIFORM),
+    _op(0, "NO_OP", "", "-", "NoOp()", "no_op"),
+    _op(1, "SCALAR_SUM", "ss", "s", "{o} = {a} + {b}", "add"),
+    _op(2, "SCALAR_DIFF", "ss", "s", "{o} = {a} - {b}", "subtract"),
+    _op(3, "SCALAR_PRODUCT", "ss", "s", "{o} = {a} * {b}", "multiply"),
+    _op(4, "SCALAR_DIVISION", "ss", "s", "{o} = {a} / {b}", "divide"),
+    _op(5, "SCALAR_ABS", "s", "s", "{o} = abs({a})", "abs"),
+    _op(6, "SCALAR_RECIPROCAL", "s", "s", "{o} = 1 / {a}", "reciprocal"),
+    _op(7, "SCALAR_SIN", "s", "s", "{o} = sin({a})", "transcendental", function="sin"),
+    _op(8, "SCALAR_COS", "s", "s", "{o} = cos({a})", "transcendental", function="cos"),
+    _op(9, "SCALAR_TAN", "s", "s", "{o} = tan({a})", "transcendental", function="tan"),
+    _op(10, "SCALAR_ARCSIN", "s", "s", "{o} = arcsin({a})",
+        "transcendental", function="arcsin"),
+    _op(11, "SCALAR_ARCCOS", "s", "s", "{o} = arccos({a})",
+        "transcendental", function="arccos"),
+    _op(12, "SCALAR_ARCTAN", "s", "s", "{o} = arctan({a})",
+        "transcendental", function="arctan"),
+    _op(13, "SCALAR_EXP", "s", "s", "{o} = exp({a})", "transcendental", function="exp"),
+    _op(14, "SCALAR_LOG", "s", "s", "{o} = log({a})", "transcendental", function="log"),
+    _op(15, "SCALAR_HEAVYSIDE", "s", "s", "{o} = heaviside({a}, 1.0)", "is_nonnegative"),
+    _op(16, "VECTOR_HEAVYSIDE", "v", "v", "{o} = heaviside({a}, 1.0)", "is_positive"),
+    _op(17, "MATRIX_HEAVYSIDE", "m", "m", "{o} = heaviside({a}, 1.0)", "is_positive"),
+    _op(18, "SCALAR_VECTOR_PRODUCT", "sv", "v", "{o} = {a} * {b}", "scale"),
+    _op(19, "SCALAR_BROADCAST", "s", "v", "{o} = bcast({a})", "broadcast"),
+    _op(20, "VECTOR_RECIPROCAL", "v", "v", "{o} = 1 / {a}", "reciprocal"),
+    _op(21, "VECTOR_NORM", "v", "s", "{o} = norm({a})", "reduce", function="norm"),
+    _op(22, "VECTOR_ABS", "v", "v", "{o} = abs({a})", "abs"),
+    _op(23, "VECTOR_SUM", "vv", "v", "{o} = {a} + {b}", "add"),
+    _op(24, "VECTOR_DIFF", "vv", "v", "{o} = {a} - {b}", "subtract"),
+    _op(25, "VECTOR_PRODUCT", "vv", "v", "{o} = {a} * {b}", "multiply"),
+    _op(26, "VECTOR_DIVISION", "vv", "v", "{o} = {a} / {b}", "divide"),
+    _op(27, "VECTOR_INNER_PRODUCT", "vv", "s", "{o} = dot({a}, {b})", "dot"),
+    _op(28, "VECTOR_OUTER_PRODUCT", "vv", "m", "{o} = outer({a}, {b})", "outer"),
+    _op(29, "SCALAR_MATRIX_PRODUCT", "sm", "m", "{o} = {a} * {b}", "scale"),
+    _op(30, "MATRIX_RECIPROCAL", "m", "m", "{o} = 1 / {a}", "reciprocal"),
+    _op(31, "MATRIX_VECTOR_PRODUCT", "mv", "v", "{o} = dot({a}, {b})", "matvec"),
+    _op(32, "VECTOR_COLUMN_BROADCAST", "v", "m", "{o} = bcast({a}, axis=0)",
+        "column_broadcast"),
+    _op(33, "VECTOR_ROW_BROADCAST", "v", "m", "{o} = bcast({a}, axis=1)", "row_broadcast"),
+    _op(34, "MATRIX_NORM", "m", "s", "{o} = norm({a})", "reduce", function="norm"),
+    _op(35, "MATRIX_COLUMN_NORM", "m", "v", "{o} = norm({a}, axis=0)",
+        "column_reduce", function="norm"),
+    _op(36, "MATRIX_ROW_NORM", "m", "v", "{o} = norm({a}, axis=1)",
+        "row_reduce", function="norm"),
+    _op(37, "MATRIX_TRANSPOSE", "m", "m", "{o} = transpose({a})", "transpose"),
+    _op(38, "MATRIX_ABS", "m", "m", "{o} = abs({a})", "abs"),
+    _op(39, "MATRIX_SUM", "mm", "m", "{o} = {a} + {b}", "add"),
+    _op(40, "MATRIX_DIFF", "mm", "m", "{o} = {a} - {b}", "subtract"),
+    _op(41, "MATRIX_PRODUCT", "mm", "m", "{o} = {a} * {b}", "multiply"),
+    _op(42, "MATRIX_DIVISION", "mm", "m", "{o} = {a} / {b}", "divide"),
+    _op(43, "MATRIX_MATRIX_PRODUCT", "mm", "m", "{o} = matmul({a}, {b})", "matmul"),
+    _op(44, "SCALAR_MIN", "ss", "s", "{o} = minimum({a}, {b})", "minimum"),
+    _op(45, "VECTOR_MIN", "vv", "v", "{o} = minimum({a}, {b})", "minimum"),
+    _op(46, "MATRIX_MIN", "mm", "m", "{o} = minimum({a}, {b})", "minimum"),
+    _op(47, "SCALAR_MAX", "ss", "s", "{o} = maximum({a}, {b})", "maximum"),
+    _op(48, "VECTOR_MAX", "vv", "v", "{o} = maximum({a}, {b})", "maximum"),
+    _op(49, "MATRIX_MAX", "mm", "m", "{o} = maximum({a}, {b})", "maximum"),
+    _op(50, "VECTOR_MEAN", "v", "s", "{o} = mean({a})", "reduce", function="mean"),
+    _op(51, "MATRIX_MEAN", "m", "s", "{o} = mean({a})", "reduce", function="mean"),
+    _op(52, "MATRIX_ROW_MEAN", "m", "v", "{o} = mean({a}, axis=1)",
+        "row_reduce", function="mean"),
+    _op(53, "MATRIX_ROW_ST_DEV", "m", "v", "{o} = std({a}, axis=1)",
+        "row_reduce", function="std"),
+    _op(54, "VECTOR_ST_DEV", "v", "s", "{o} = std({a})", "reduce", function="std"),
+    _op(55, "MATRIX_ST_DEV", "m", "s", "{o} = std({a})", "reduce", function="std"),
+    _op(56, "SCALAR_CONST_SET", "", "s", "{o} = {d0}", "const_set", data=CONST),
+    _op(57, "VECTOR_CONST_SET", "", "v", "{o}[{d0}] = {d1}", "const_set", data=VECTOR_CONST),
+    _op(58, "MATRIX_CONST_SET", "", "m", "{o}[{d0}, {d1}] = {d2}",
+        "const_set", data=MATRIX_CONST),
+    _op(59, "SCALAR_UNIFORM_SET", "", "s", "{o} = uniform({d0}, {d1})",
+        "uniform_set", data=UNIFORM),
+    _op(60, "VECTOR_UNIFORM_SET", "", "v", "{o} = uniform({d0}, {d1}, n_features)",
+        "uniform_set", data=UNIFORM),
     _op(61, "MATRIX_UNIFORM_SET", "", "m",
-        "{o} = uniform({d0}, {d1}, (n_features, n_features))", UNIFORM),
-    _op(62, "SCALAR_GAUSSIAN_SET", "", "s", "{o} = gaussian({d0}, {d1})", GAUSSIAN),
-    _op(63, "VECTOR_GAUSSIAN_SET", "", "v", "{o} = gaussian({d0}, {d1}, n_features)", GAUSSIAN),
+        "{o} = uniform({d0}, {d1}, (n_features, n_features))", "uniform_set", data=UNIFORM),
+    _op(62, "SCALAR_GAUSSIAN_SET", "", "s", "{o} = gaussian({d0}, {d1})",
+        "gaussian_set", data=GAUSSIAN),
+    _op(63, "VECTOR_GAUSSIAN_SET", "", "v", "{o} = gaussian({d0}, {d1}, n_features)",
+        "gaussian_set", data=GAUSSIAN),
     _op(64, "MATRIX_GAUSSIAN_SET", "", "m",
-        "{o} = gaussian({d0}, {d1}, (n_features, n_features))", GAUSSIAN),
+        "{o} = gaussian({d0}, {d1}, (n_features, n_features))", "gaussian_set", data=GAUSSIAN),
 ])
 assert all(op.code == i for i, op in enumerate(OPS))
 
@@ -115,7 +137,6 @@ BY_NAME = {op.name: op for op in OPS}
 NO_OP = 0
 
 # Array views of the table for vectorised and numba code.
-N_INPUTS = np.array([len(op.inputs) for op in OPS], dtype=np.int64)
 IN1_KIND = np.array([op.inputs[0] if op.inputs else NO_KIND for op in OPS], dtype=np.int64)
 IN2_KIND = np.array([op.inputs[1] if len(op.inputs) > 1 else NO_KIND for op in OPS],
                     dtype=np.int64)

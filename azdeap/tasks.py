@@ -212,6 +212,21 @@ class TaskBatch:
             setattr(self, field, np.ascontiguousarray(stacked))
         self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)
 
+    @classmethod
+    def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
+        """A batch of already stacked examples (train_x (N, F, T), train_y (N, T), ...),
+        unchecked: for callers that checked them (the Learner, which also needs batches
+        with no training or no validation examples)."""
+        batch = object.__new__(cls)
+        batch.tasks = []
+        batch.train_x, batch.train_y = train_x, train_y
+        batch.valid_x, batch.valid_y = valid_x, valid_y
+        batch.classification = np.asarray(classification, np.bool_)
+        batch.n_tasks = train_y.shape[1]
+        batch.n_features, batch.n_train, batch.n_valid = (train_x.shape[1], len(train_x),
+                                                           len(valid_x))
+        return batch
+
 
 def group_tasks(tasks):
     """[(indices, TaskBatch)] grouping `tasks` by (n_features, n_train, n_valid), in order of

@@ -1,16 +1,20 @@
-"""The numba kernel ``interpreter.run_batch`` against plain numpy, op by op.
+"""The numba interpreter (``interpreter.run``) against plain numpy, op by op.
 
 Each op runs as the only Predict instruction of an algorithm on random,
 preloaded memory (``fresh_memory=False``, no training, one validation example),
 so the kernel loads the example into v0, sets s0 = 0, runs the instruction once
 and leaves the memory for us to compare with a per-task numpy reference.
 """
-from types import SimpleNamespace
+import ast
+import inspect
 
 import numpy as np
 import pytest
 
-from azdeap import interpreter
+from azdeap import interpreter, ops
+from azdeap.programs import Programs
+from azdeap.space import Memory
+from azdeap.tasks import TaskBatch
 
 N_SCALARS, N_VECTORS, N_MATRICES = 5, 4, 3
 T = 3
@@ -31,41 +35,38 @@ def random_memory(rng, F, t=T, scale=2.0):
     return s, v, m, valid_x
 
 
-def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
-           classification=None, n_train=None, n_valid=None, max_abs_error=100.0,
-           fresh_memory=True, rng_state=None, rng_reseed=-1, fingerprint=False,
-           predictions=None):
-    """Call ``interpreter.run_batch`` (by keyword) for the algorithms of ``sizes`` stacked
-    in code/data, with the memory given as flat S, V, M arrays (updated in place);
-    returns the outputs fitness, steps, hashes, status."""
+def programs_of(code, data, sizes):
+    """Programs of the algorithms of ``sizes`` (one row of 3 per algorithm) stacked in
+    code/data."""
     sizes = np.array(sizes, np.int64).reshape(-1, 3)
-    n_algorithms, n_tasks = len(sizes), train_y.shape[1]
-    offsets = np.zeros(n_algorithms, np.int64)
+    offsets = np.zeros(len(sizes), np.int64)
     np.cumsum(sizes.sum(axis=1)[:-1], out=offsets[1:])
-    out = SimpleNamespace(fitness=np.full((n_algorithms, n_tasks), -1.0),
-                          steps=np.full(n_algorithms, -1, np.int64),
-                          hashes=np.zeros((n_algorithms, n_tasks), np.uint64),
-                          status=np.full(n_algorithms, -1, np.int64))
+    return Programs(np.ascontiguousarray(code, np.int32),
+                    np.ascontiguousarray(data, np.float64), offsets, sizes)
+
+
+def task_batch(train_x, train_y, valid_x, valid_y, classification=None):
+    """The TaskBatch of stacked examples: train_x (N, F, T), train_y (N, T)..."""
+    flags = np.zeros(train_y.shape[1], bool) if classification is None else classification
+    return TaskBatch.of_arrays(*(np.ascontiguousarray(a, np.float64)
+                                 for a in (train_x, train_y, valid_x, valid_y)), flags)
+
+
+def kernel(code, data, sizes, train_x, train_y, valid_x, valid_y, S, V, M, *,
+           rng_state=None, **options):
+    """``interpreter.run`` of the algorithms of ``sizes`` stacked in code/data, with the
+    memory given as flat S, V, M arrays (updated in place); returns the RunResult."""
+    n_tasks = train_y.shape[1]
     F = train_x.shape[1]
-    mem = np.concatenate((S, V, M))  # the kernel's flat memory; copied back below
-    interpreter.run_batch(
-        code=np.ascontiguousarray(code, np.int32), data=np.ascontiguousarray(data, np.float64),
-        offsets=offsets, sizes=sizes, train_x=train_x, train_y=train_y, valid_x=valid_x,
-        valid_y=valid_y,
-        classification=(np.zeros(n_tasks, np.bool_) if classification is None
-                        else np.asarray(classification, np.bool_)),
-        n_train=len(train_y) if n_train is None else n_train,
-        n_valid=len(valid_y) if n_valid is None else n_valid,
-        max_abs_error=float(max_abs_error), mem=mem,
-        memory_sizes=np.array([len(S) // n_tasks, len(V) // (F * n_tasks),
-                               len(M) // (F * F * n_tasks)], np.int64),
-        fresh_memory=fresh_memory,
-        rng_state=np.array([0], np.uint64) if rng_state is None else rng_state,
-        rng_reseed=rng_reseed, fingerprint=fingerprint, fitness=out.fitness,
-        train_steps=out.steps, hashes=out.hashes, status=out.status,
-        predictions=np.zeros((0, 0)) if predictions is None else predictions)
-    S[:], V[:], M[:] = np.split(mem, [len(S), len(S) + len(V)])
-    return out
+    memory = Memory(len(S) // n_tasks, len(V) // (F * n_tasks), len(M) // (F * F * n_tasks))
+    cells = np.concatenate((S, V, M))  # the kernel's flat memory; copied back below
+    result = interpreter.run(
+        programs_of(code, data, sizes),
+        task_batch(train_x, train_y, valid_x, valid_y, options.pop("classification", None)),
+        memory=memory, rng_state=np.array([0], np.uint64) if rng_state is None else rng_state,
+        cells=cells, **options)
+    S[:], V[:], M[:] = np.split(cells, [len(S), len(S) + len(V)])
+    return result
 
 
 def instruction(op, in1=0, in2=0, out=0, d=(0.0, 0.0, 0.0)):
@@ -551,7 +552,7 @@ def test_bad_algorithm_in_a_batch_leaves_the_others_alone():
     S, V, M = np.zeros(5 * n_tasks), np.zeros(3 * F * n_tasks), np.zeros(F * F * n_tasks)
     out = kernel(code, data, [[1, 1, 4], [0, 1, 0], [1, 1, 4]], train_x, train_y, valid_x,
                  valid_y, S, V, M)
-    fitness, steps, status = out.fitness, out.steps, out.status
+    fitness, steps, status = out.fitness, out.train_steps, out.status
     assert status.tolist() == [interpreter.OK, interpreter.BAD_ADDRESS, interpreter.OK]
     assert steps.tolist() == [n_train * n_tasks, 0, n_train * n_tasks]
     np.testing.assert_array_equal(fitness[1], 0.0)
@@ -585,10 +586,10 @@ def Learn():
     from azdeap import Algorithm
     alg = Algorithm.from_text(program)
     S, V, M = np.full(6 * n_tasks, 9.0), np.full(3 * F * n_tasks, 9.0), np.full(F * F * n_tasks, 9.0)
-    predictions = np.zeros((n_valid, n_tasks))
     out = kernel(alg.code, alg.data, alg.sizes, train_x, train_y, valid_x, valid_y, S, V, M,
-                 max_abs_error=1e9, predictions=predictions)
-    fitness, steps, status = out.fitness, out.steps, out.status
+                 max_abs_error=1e9, record_predictions=True)
+    fitness, steps, status = out.fitness, out.train_steps, out.status
+    predictions = out.predictions
     assert status[0] == interpreter.OK and steps[0] == n_train * n_tasks
     s = S.reshape(6, n_tasks)
     v = V.reshape(3, F, n_tasks)
@@ -618,9 +619,9 @@ def test_classification_sigmoid_in_memory_during_training_only():
     code = np.array([[56, 0, 0, 1], [5, 1, 0, 2]], np.int32)   # Predict s1 = 2; Learn s2 = |s1|
     data = np.array([[2.0, 0, 0], [0, 0, 0]])
     S, V, M = np.zeros(3 * 2), np.zeros(F * 2), np.zeros(0)
-    predictions = np.zeros((n_valid, 2))
-    fitness = kernel(code, data, [0, 1, 1], train_x, train_y, valid_x, valid_y, S, V, M,
-                     classification=[True, False], predictions=predictions).fitness
+    out = kernel(code, data, [0, 1, 1], train_x, train_y, valid_x, valid_y, S, V, M,
+                 classification=[True, False], record_predictions=True)
+    fitness, predictions = out.fitness, out.predictions
     s = S.reshape(3, 2)
     assert s[2, 0] == pytest.approx(1 / (1 + np.exp(-2.0)))  # classification task
     assert s[2, 1] == 2.0                                   # regression task
@@ -663,11 +664,112 @@ def test_rng_reseed_restarts_the_random_ops_per_algorithm():
         out = kernel(code, data, [[1, 0, 0]] * 2, train_x, train_y, valid_x, valid_y,
                      np.zeros(2 * n_tasks), np.zeros(F * n_tasks), np.zeros(0),
                      rng_state=state, rng_reseed=reseed)
+        assert (state[0] == seed) == (reseed >= 0)  # a reseeded run leaves the state alone
         return out.fitness
 
     free = fitness(-1)
     assert np.all(free[0] != free[1])            # the generator moved on
     reseeded = fitness(5)
     np.testing.assert_array_equal(reseeded[0], reseeded[1])
-    np.testing.assert_array_equal(fitness(5, seed=77), reseeded)  # state is overwritten
+    np.testing.assert_array_equal(fitness(5, seed=77), reseeded)  # state is not used
     assert np.all(fitness(6)[0] != reseeded[0])
+
+
+# -- the entry point -----------------------------------------------------------------
+
+def linear_batch(n_tasks=2, F=3, n_train=20, n_valid=10, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_train + n_valid, F, n_tasks))
+    y = np.einsum("nft,ft->nt", x, rng.normal(size=(F, n_tasks)))
+    return task_batch(x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+
+
+def test_run_result_fields():
+    from azdeap import reference
+    batch = linear_batch()
+    programs = Programs.stack([reference.linear_regressor(0.05)] * 3)
+    state = np.array([1], np.uint64)
+    result = interpreter.run(programs, batch, memory=Memory(5, 3, 0), rng_state=state)
+    assert isinstance(result, interpreter.RunResult)
+    assert result.fitness.shape == (3, 2) and np.all(result.fitness > 0.3)
+    assert result.train_steps.tolist() == [20 * 2] * 3
+    assert result.status.tolist() == [interpreter.OK] * 3
+    assert result.hashes is None and result.predictions is None
+    recorded = interpreter.run(programs, batch, memory=Memory(5, 3, 0), rng_state=state,
+                               n_train=5, n_valid=99, fingerprint=True, record_predictions=True)
+    assert recorded.train_steps.tolist() == [5 * 2] * 3       # n_train limits training
+    assert recorded.predictions.shape == (10, 2)               # n_valid is capped at 10
+    assert recorded.hashes.shape == (3, 2) and recorded.hashes.dtype == np.uint64
+    np.testing.assert_array_equal(recorded.hashes[0], recorded.hashes[2])
+
+
+def test_run_continues_from_kept_cells():
+    """fresh_memory=False skips Setup and continues from the caller's cells."""
+    from azdeap import Algorithm
+    counter = Algorithm.from_text("def Setup():\n  s2 = 5.0\ndef Predict():\n"
+                                  "  s3 = s3 + s2\n  s1 = s3 + s0\ndef Learn():\n")
+    batch = linear_batch(n_tasks=1, n_train=0, n_valid=4)
+    memory = Memory(4, 1, 0)
+    cells = np.zeros(interpreter.memory_size(memory, batch.n_features, batch.n_tasks))
+    state = np.zeros(1, np.uint64)
+    first = interpreter.run(Programs.stack([counter]), batch, memory=memory, rng_state=state,
+                            max_abs_error=np.inf, cells=cells, record_predictions=True)
+    again = interpreter.run(Programs.stack([counter]), batch, memory=memory, rng_state=state,
+                            max_abs_error=np.inf, cells=cells, fresh_memory=False,
+                            record_predictions=True)
+    np.testing.assert_array_equal(first.predictions[:, 0], [5.0, 10.0, 15.0, 20.0])
+    np.testing.assert_array_equal(again.predictions[:, 0], [25.0, 30.0, 35.0, 40.0])
+
+
+def test_run_checks_its_memory_cells():
+    batch = linear_batch()
+    programs = Programs.stack([])
+    state = np.zeros(1, np.uint64)
+    with pytest.raises(ValueError, match="fresh_memory"):
+        interpreter.run(programs, batch, memory=Memory(), rng_state=state, fresh_memory=False)
+    with pytest.raises(ValueError, match="cells must be"):
+        interpreter.run(programs, batch, memory=Memory(), rng_state=state, cells=np.zeros(3))
+
+
+# -- dispatch from the op table ------------------------------------------------------
+
+def test_every_op_has_a_kernel_routine():
+    assert interpreter.FAMILY.shape == interpreter.FUNCTION.shape == (ops.NUM_OPS,)
+    assert np.all(interpreter.FAMILY >= 0)
+    assert set(interpreter._FAMILY_IDS) == {op.family for op in ops.OPS}  # none unused
+    assert set(interpreter._FUNCTION_IDS) == {op.function for op in ops.OPS} - {None}
+    for op in ops.OPS:
+        assert (interpreter.FUNCTION[op.code] >= 0) == (op.function is not None), op.name
+
+
+def test_dispatch_tables_follow_the_op_table():
+    """Ops share a routine (and a function) exactly when the op table says so."""
+    for a in ops.OPS:
+        for b in ops.OPS:
+            assert ((interpreter.FAMILY[a.code] == interpreter.FAMILY[b.code])
+                    == (a.family == b.family))
+            if a.function is not None and b.function is not None:
+                assert ((interpreter.FUNCTION[a.code] == interpreter.FUNCTION[b.code])
+                        == (a.function == b.function))
+    assert [interpreter.N_INDICES[op.code] for op in ops.OPS if op.family == "const_set"] \
+        == [0, 1, 2]
+
+
+def test_a_family_without_routine_is_refused(monkeypatch):
+    unknown = ops.OPS[1]._replace(family="unheard_of")
+    monkeypatch.setattr(ops, "OPS", ops.OPS[:1] + (unknown,) + ops.OPS[2:])
+    with pytest.raises(ValueError, match="unheard_of"):
+        interpreter._op_table("family", interpreter._FAMILY_IDS)
+
+
+def test_interpreter_source_has_no_op_numbers():
+    """The kernel compares families and functions by name, never op codes by number."""
+    tree = ast.parse(inspect.getsource(interpreter))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left] + node.comparators
+            names = [n.id for n in operands if isinstance(n, ast.Name)]
+            numbers = [n for n in operands if isinstance(n, ast.Constant)
+                       and isinstance(n.value, int) and n.value not in (0, 1, 2)]
+            assert not (numbers and any("op" in name or "family" in name for name in names)), \
+                ast.unparse(node)
