@@ -3,9 +3,11 @@
 The interpreter runs them in one call, and worker processes exchange them this way:
 pickling one object per algorithm costs more than breeding it.
 """
+from itertools import chain
+
 import numpy as np
 
-from azdeap.algorithm import Algorithm, clone
+from azdeap.algorithm import Algorithm
 
 
 class Programs:
@@ -24,7 +26,8 @@ class Programs:
         if len(algorithms) == 1:
             alg = algorithms[0]
             return cls(alg.code, alg.data, np.zeros(1, np.int64), np.array([alg.sizes], np.int64))
-        sizes = np.array([alg.sizes for alg in algorithms], np.int64).reshape(-1, 3)
+        sizes = np.fromiter(chain.from_iterable([alg.sizes for alg in algorithms]), np.int64,
+                            3 * len(algorithms)).reshape(-1, 3)
         offsets = np.zeros(len(sizes), np.int64)
         np.cumsum(sizes.sum(axis=1)[:-1], out=offsets[1:])
         if not len(sizes):
@@ -41,16 +44,17 @@ class Programs:
     def __setstate__(self, state):
         self.code, self.data, self.offsets, self.sizes = state
 
+    def views(self):
+        """``(code, data, sizes)`` of each program in order: views of the stacked arrays
+        and a tuple."""
+        code, data = self.code, self.data
+        for start, sizes in zip(self.offsets.tolist(), self.sizes.tolist()):
+            stop = start + sizes[0] + sizes[1] + sizes[2]
+            yield code[start:stop], data[start:stop], tuple(sizes)
+
     def unstack(self, cls=Algorithm) -> list:
         """New algorithms of type cls (each with its own arrays), one per program.
         Each is a copy of one template: cheaper than running ``cls.__init__`` each time."""
         template = cls(self.code[:0], self.data[:0], (0, 0, 0))
-        algorithms = []
-        for start, sizes in zip(self.offsets.tolist(), self.sizes.tolist()):
-            stop = start + sum(sizes)
-            algorithm = clone(template)
-            algorithm.code = self.code[start:stop].copy()
-            algorithm.data = self.data[start:stop].copy()
-            algorithm.sizes = tuple(sizes)
-            algorithms.append(algorithm)
-        return algorithms
+        return [template.with_program(code.copy(), data.copy(), sizes)
+                for code, data, sizes in self.views()]

@@ -51,6 +51,16 @@ def test_unstack_gives_back_equal_independent_algorithms(algorithms_of, sizes):
     assert programs.unstack() == algorithms                # ...and so are the programs
 
 
+def test_views_are_each_programs_rows(algorithms_of):
+    algorithms = algorithms_of((1, 2, 0), (0, 0, 0), (2, 1, 1))
+    programs = Programs.stack(algorithms)
+    views = list(programs.views())
+    assert [sizes for _, _, sizes in views] == [(1, 2, 0), (0, 0, 0), (2, 1, 1)]
+    for (code, data, _), algorithm in zip(views, algorithms):
+        assert np.array_equal(code, algorithm.code) and np.array_equal(data, algorithm.data)
+        assert code.base is programs.code and data.base is programs.data
+
+
 def test_programs_pickle(algorithms_of):
     algorithms = algorithms_of((1, 2, 0), (0, 0, 3))
     back = pickle.loads(pickle.dumps(Programs.stack(algorithms)))
