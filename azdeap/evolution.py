@@ -1,9 +1,15 @@
 """Evolution loops in DEAP style: ``eaRegularized``, regularized (aging) evolution."""
+import copy
 import time
-from typing import List, Optional, Tuple
+from functools import partial
+from itertools import compress
+from typing import Callable, List, Optional, Tuple
 
+import numpy as np
 from deap import base, tools
 
+from azdeap.algorithm import clone
+from azdeap.programs import Programs
 from azdeap.selection import replaceOldest
 
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
@@ -29,6 +35,43 @@ def evaluate_invalid(toolbox: base.Toolbox, individuals: list) -> Tuple[int, int
     return len(invalid), cached, steps
 
 
+def _parts(function):
+    """(function, args, keywords) of a registered operator (a partial) or a plain function."""
+    if isinstance(function, partial):
+        return function.func, function.args, function.keywords
+    return function, (), {}
+
+
+def batch_form(toolbox: base.Toolbox, name: str) -> Optional[Callable]:
+    """``toolbox.<name>_batch`` if it is the batch form of the operator registered as
+    ``toolbox.<name>`` (its function's ``batch_of``), with the same arguments; else None.
+    ``mutate_batch`` also stands for ``clone``: it needs ``toolbox.clone`` to be
+    :func:`azdeap.algorithm.clone` or ``copy.deepcopy`` (DEAP's default)."""
+    batch = getattr(toolbox, name + "_batch", None)
+    if batch is None:
+        return None
+    function, args, keywords = _parts(batch)
+    batch_of = getattr(function, "batch_of", None)
+    if batch_of is None or (batch_of, args, keywords) != _parts(getattr(toolbox, name, None)):
+        return None
+    if name == "mutate" and _parts(toolbox.clone)[0] not in (clone, copy.deepcopy):
+        return None
+    return batch
+
+
+def _wvalues(individuals):
+    """The individuals' fitness.wvalues as an (n, objectives) array."""
+    return np.array([ind.fitness.wvalues for ind in individuals], np.float64)
+
+
+def _children(parents, programs, mutated):
+    """Copies of the parents holding the programs, fitness deleted where mutated."""
+    children = [parent.with_program(*view) for parent, view in zip(parents, programs.views())]
+    for child in compress(children, mutated.tolist()):
+        del child.fitness.values
+    return children
+
+
 def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                   max_individuals: Optional[int] = None, max_train_steps: Optional[int] = None,
                   max_seconds: Optional[float] = None, stats: Optional[tools.Statistics] = None,
@@ -38,7 +81,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
     :param population: a list of individuals in age order, oldest first.
     :param toolbox: a :class:`deap.base.Toolbox` with ``select``, ``clone``, ``mutate``
-        and ``evaluate`` (and optionally ``evaluate_batch`` and ``replace``).
+        and ``evaluate`` (and optionally ``evaluate_batch``, ``replace``, and the batch
+        forms ``select_batch`` and ``mutate_batch``).
     :param batch: children bred per cycle; 1 is exactly the original's sequential loop,
         larger batches share the per-call costs of the kernel.
     :param max_individuals, max_train_steps, max_seconds: budgets; the loop stops after
@@ -59,6 +103,20 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
             offspring = [mutate(clone(parent)) for parent in parents]
             evaluate(offspring)        # evaluate_batch when the toolbox has it
             replace(population, offspring)
+
+    with the batch forms, where :func:`batch_form` finds them, instead::
+
+            parents = [population[i] for i in select_batch(fitness, batch)]
+            programs, mutated = mutate_batch(Programs.stack(parents))
+            offspring = [parent.with_program(*program) for parent, program
+                         in zip(parents, programs.views())]   # fitness deleted if mutated
+
+    where ``fitness`` is the population's ``fitness.wvalues`` as an array, kept by the
+    loop (shifted along with replaceOldest, read again after any other ``replace``).
+    A batch form is used only while it is the batch form of the operator registered
+    under its name with the same arguments: re-register ``select`` or ``mutate`` and the
+    loop calls what was registered.  The batch forms draw other random numbers than the
+    operators, so a seed gives another (equally distributed) run.
 
     ``replace`` defaults to :func:`azdeap.selection.replaceOldest`: the offspring take
     the places of the oldest individuals, which is what makes the evolution *aging*.
@@ -98,11 +156,24 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
     account(population, evaluate_invalid(toolbox, population))
     record()
     next_record = counts["individuals"] + progress_every
-    clone, mutate = toolbox.clone, toolbox.mutate
+    select, clone, mutate = toolbox.select, toolbox.clone, toolbox.mutate
+    select_batch, mutate_batch = batch_form(toolbox, "select"), batch_form(toolbox, "mutate")
+    values = _wvalues(population) if select_batch else None
+    aging = _parts(replace) == (replaceOldest, (), {})
     while not exhausted():
-        offspring = [mutate(clone(parent))[0] for parent in toolbox.select(population, batch)]
+        if select_batch:
+            parents = [population[i] for i in select_batch(values, batch).tolist()]
+        else:
+            parents = select(population, batch)
+        if mutate_batch:
+            offspring = _children(parents, *mutate_batch(Programs.stack(parents)))
+        else:
+            offspring = [mutate(clone(parent))[0] for parent in parents]
         account(offspring, evaluate_invalid(toolbox, offspring))
         replace(population, offspring)
+        if select_batch:  # the values follow the population
+            values = (np.concatenate((values, _wvalues(offspring)))[-len(population):]
+                      if aging else _wvalues(population))
         if counts["individuals"] >= next_record:
             record()
             next_record += progress_every

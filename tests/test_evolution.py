@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from deap import base, tools
 
-from azdeap.algorithm import FitnessMax
-from azdeap.evolution import LOG_FIELDS, eaRegularized, evaluate_invalid
+from azdeap import mutation
+from azdeap.algorithm import FitnessMax, Individual, clone
+from azdeap.evolution import LOG_FIELDS, batch_form, eaRegularized, evaluate_invalid
 from azdeap.config import config_from_dict, load_config
 from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
 from azdeap.toolbox import population_stats
 from azdeap.evaluator import Evaluation, Evaluator
-from azdeap.selection import selAgingTournament
+from azdeap.selection import replaceWorst, selAgingTournament, selAgingTournamentBatch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -295,6 +296,111 @@ def test_evaluate_invalid_skips_valid_individuals_and_batches_once():
     assert all(ind.fitness.values[0] == true_fitness(ind) for i, ind in enumerate(pop)
                if i != 3)
     assert evaluate_invalid(toy.toolbox, pop) == (0, 0, 0)
+
+
+# -- batch forms ---------------------------------------------------------------------------
+def spy(function, calls):
+    """function, recording each call in calls; the same batch_of."""
+    def spied(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+    spied.batch_of = function.batch_of
+    return spied
+
+
+@pytest.mark.parametrize("replace, n, batch", [
+    (None, 20, 5),           # replaceOldest: the loop shifts its fitness array
+    (replaceWorst, 20, 5),   # any other policy: the loop rebuilds it
+    (None, 5, 8),            # more children than individuals
+])
+def test_select_batch_sees_the_population_fitness(replace, n, batch):
+    """select_batch gets the population's wvalues, in order, every cycle (also for
+    individuals that are not algorithms)."""
+    toy = Toy()
+    toy.toolbox.register("select", selAgingTournament, tournsize=3)
+    pop = toy.population(n)
+    calls = []
+
+    def select_batch(values, k, tournsize):
+        assert np.array_equal(values, [ind.fitness.wvalues for ind in pop])
+        return selAgingTournamentBatch(values, k, tournsize)
+    select_batch.batch_of = selAgingTournament
+    toy.toolbox.register("select_batch", spy(select_batch, calls), tournsize=3)
+    if replace:
+        toy.toolbox.register("replace", replace)
+    random.seed(15)
+    _, logbook = eaRegularized(pop, toy.toolbox, batch=batch, max_individuals=300,
+                               verbose=False)
+    assert len(calls) == (logbook[-1]["individuals"] - n) // batch
+    assert len(pop) == n and all(ind.fitness.valid for ind in pop)
+
+
+def test_batch_forms_only_stand_for_the_registered_operators(demo_space, linear_tasks):
+    toolbox = build_toolbox(config_from_dict({"tasks": {"search": [{"count": 1}]}}),
+                            linear_tasks[:1])
+    assert batch_form(toolbox, "select") is toolbox.select_batch
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("select", selAgingTournament, tournsize=3)      # other arguments
+    assert batch_form(toolbox, "select") is None
+    toolbox.register("select_batch", selAgingTournamentBatch, tournsize=3)
+    assert batch_form(toolbox, "select") is toolbox.select_batch
+    toolbox.register("select", tools.selBest)                        # another operator
+    assert batch_form(toolbox, "select") is None
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch     # the other one stays
+    toolbox.register("clone", copy.deepcopy)                         # DEAP's default
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("clone", lambda ind: clone(ind))                # another clone
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.register("clone", clone)
+    toolbox.decorate("mutate", lambda mutate: lambda *args, **kwargs: mutate(*args, **kwargs))
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.register("mutate", mutation.mutAny, **toolbox.mutate_batch.keywords)
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("mutate_batch", mutation.mutAnyBatch,
+                     **dict(toolbox.mutate_batch.keywords, mutate_prob=0.5))
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.unregister("select")
+    assert batch_form(toolbox, "select") is None
+    assert batch_form(Toy().toolbox, "select") is None               # none registered
+
+
+def test_the_loop_takes_the_batch_forms_or_the_operators(tiny):
+    """The recipe's toolbox breeds with its batch forms; re-register mutate and the loop
+    calls it for every child instead."""
+    config = config_from_dict(tiny())
+    random.seed(25)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    calls = {"select_batch": [], "mutate_batch": [], "mutate": []}
+    for name in ("select_batch", "mutate_batch"):
+        batch_op = getattr(toolbox, name)
+        toolbox.register(name, spy(batch_op.func, calls[name]), **batch_op.keywords)
+    pop = toolbox.population(40)
+    eaRegularized(pop, toolbox, batch=10, max_individuals=240, verbose=False)
+    assert len(calls["select_batch"]) == len(calls["mutate_batch"]) == 20
+    assert all(len(args[0]) == 10 for args in calls["mutate_batch"])  # stacked programs
+    assert {type(ind) for ind in pop} == {Individual}
+    assert len({id(ind.fitness) for ind in pop}) == 40
+
+    def mutate(individual):
+        calls["mutate"].append(individual)
+        return mutation.mutAny(individual, config.search_space())
+    toolbox.register("mutate", mutate)
+    eaRegularized(pop, toolbox, batch=10, max_individuals=240, verbose=False)
+    assert len(calls["mutate_batch"]) == 20 and len(calls["mutate"]) == 200
+    assert len(calls["select_batch"]) == 40
+
+
+def test_batch_path_children_of_unmutated_parents_keep_their_fitness(tiny):
+    """mutate_prob 0: every child is its parent's copy, with its fitness; none is evaluated."""
+    config = config_from_dict(tiny(evolution={"population": 40, "mutate_prob": 0.0}))
+    random.seed(26)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    pop = toolbox.population(40)
+    evaluate_invalid(toolbox, pop)
+    before = {ind.program_hash(): ind.fitness.values for ind in pop}
+    _, logbook = eaRegularized(pop, toolbox, batch=10, max_individuals=400, verbose=False)
+    assert logbook[-1]["evals"] == 0 and logbook[-1]["individuals"] == 400
+    assert all(before[ind.program_hash()] == ind.fitness.values for ind in pop)
 
 
 # -- the real toolbox ----------------------------------------------------------------------
