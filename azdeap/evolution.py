@@ -2,14 +2,16 @@
 import copy
 import time
 from functools import partial
-from itertools import compress
+from itertools import chain, compress
 from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 from deap import base, tools
 
 from azdeap.algorithm import clone
-from azdeap.programs import Programs
+from azdeap.evaluator import Evaluator
+from azdeap.fec import FEC
+from azdeap.programs import Programs, ProgramSlots
 from azdeap.selection import replaceOldest
 
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
@@ -26,13 +28,16 @@ def evaluate_invalid(toolbox: base.Toolbox, individuals: list) -> Tuple[int, int
     if evaluate_batch is not None:
         results = evaluate_batch(invalid)
     else:
-        results = toolbox.map(toolbox.evaluate, invalid)
-    steps = cached = 0
+        results = list(toolbox.map(toolbox.evaluate, invalid))
     for ind, fit in zip(invalid, results):
         ind.fitness.values = fit
-        steps += getattr(fit, "train_steps", 0)
-        cached += getattr(fit, "cached", False)
-    return len(invalid), cached, steps
+    return _tally(results)
+
+
+def _tally(results):
+    """(evaluations, cache hits, train steps) of evaluation results."""
+    return (len(results), sum(getattr(fit, "cached", False) for fit in results),
+            sum(getattr(fit, "train_steps", 0) for fit in results))
 
 
 def _parts(function):
@@ -72,6 +77,124 @@ def _children(parents, programs, mutated):
     return children
 
 
+class _ListBreeding:
+    """Cycles on the population list: select or select_batch (on the population's
+    fitness array), clone and mutate or mutate_batch, evaluate, replace."""
+
+    def __init__(self, population, toolbox, replace, select_batch, mutate_batch):
+        self.population, self.toolbox, self.replace = population, toolbox, replace
+        self.select_batch, self.mutate_batch = select_batch, mutate_batch
+        self.aging = replace is replaceOldest
+        self.wvalues = _wvalues(population) if select_batch else None
+
+    def cycle(self, k):
+        """(children, their evaluation counts) of one cycle."""
+        population, toolbox = self.population, self.toolbox
+        if self.select_batch:
+            parents = [population[i] for i in self.select_batch(self.wvalues, k).tolist()]
+        else:
+            parents = toolbox.select(population, k)
+        if self.mutate_batch:
+            offspring = _children(parents, *self.mutate_batch(Programs.stack(parents)))
+        else:
+            clone, mutate = toolbox.clone, toolbox.mutate
+            offspring = [mutate(clone(parent))[0] for parent in parents]
+        evaluated = evaluate_invalid(toolbox, offspring)
+        self.replace(population, offspring)
+        if self.select_batch:  # the fitness array follows the population
+            self.wvalues = (np.concatenate((self.wvalues, _wvalues(offspring)))
+                            [-len(population):] if self.aging else _wvalues(population))
+        return offspring, evaluated
+
+    def sync(self):
+        """Nothing: the list is always up to date."""
+
+
+class _ArrayBreeding:
+    """Cycles of select_batch and mutate_batch with aging on the population kept as
+    arrays: programs in ``ProgramSlots`` used as a ring (``oldest`` is the oldest
+    individual's slot), fitness values per slot, wvalues in age order; and per slot the
+    individual if made (``made``) and the individual it copies its type and other
+    attributes from (``like``: itself once made, else its parent's).  Individuals are
+    made for the list only by ``sync``, and each cycle when ``make_children`` (for a hall
+    of fame, or an evaluate_batch that is not an ``Evaluator``'s or ``FEC``'s, those take
+    the children's stacked programs)."""
+
+    def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
+        self.population, self.toolbox = population, toolbox
+        self.select_batch, self.mutate_batch = select_batch, mutate_batch
+        self.make_children = make_children or not isinstance(
+            getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None),
+            (Evaluator, FEC))
+        self.programs = ProgramSlots(Programs.stack(population))
+        self.fits = [ind.fitness.values for ind in population]
+        self.weights = np.array(population[0].fitness.weights)
+        self.wvalues = _wvalues(population)
+        self.made = list(population)
+        self.like = list(population)
+        self.oldest = 0
+
+    def cycle(self, k):
+        """(children made, or None, and their evaluation counts) of one cycle."""
+        n = len(self.made)
+        slots = ((self.select_batch(self.wvalues, k) + self.oldest) % n).tolist()
+        children, mutated = self.mutate_batch(self.programs.take(slots))
+        like = list(map(self.like.__getitem__, slots))
+        fits = list(map(self.fits.__getitem__, slots))  # the parents', until evaluated
+        if self.make_children:
+            made = [self._individual(*args) for args in zip(
+                like, children.views(), [None if m else f for m, f in zip(mutated, fits)])]
+            evaluated = evaluate_invalid(self.toolbox, made)
+            like = made
+            fits = [ind.fitness.values for ind in made]
+        else:
+            made = None
+            changed = np.flatnonzero(mutated)
+            results = self.toolbox.evaluate_batch(children.take(changed))
+            for i, fit in zip(changed.tolist(), results):
+                fits[i] = fit
+            evaluated = _tally(results)
+        self._replace_oldest(children, fits, like, made or [None] * k)
+        return made, evaluated
+
+    def _replace_oldest(self, children, fits, like, made):
+        """replaceOldest: the children take the places (slots) of the oldest."""
+        n, k = len(self.made), len(children)
+        wvalues = np.fromiter(chain.from_iterable(fits), np.float64,
+                              k * len(self.weights)).reshape(k, -1) * self.weights
+        self.wvalues = np.concatenate((self.wvalues, wvalues))[-n:]
+        if k > n:  # only the newest n stay
+            children, fits, like, made = (children.take(np.arange(k - n, k)), fits[-n:],
+                                          like[-n:], made[-n:])
+            k = n
+        self.programs.put((self.oldest + np.arange(k)) % n, children)
+        first = min(k, n - self.oldest)  # the slots oldest.., then 0.. after a wrap
+        for mine, new in ((self.fits, fits), (self.like, like), (self.made, made)):
+            mine[self.oldest:self.oldest + first] = new[:first]
+            mine[:k - first] = new[first:]
+        self.oldest = (self.oldest + k) % n
+
+    @staticmethod
+    def _individual(like, view, fit):
+        """A copy of like holding the program view, fitness fit (None: invalid)."""
+        individual = like.with_program(*view)
+        if fit is None:
+            del individual.fitness.values
+        else:
+            individual.fitness.values = fit
+        return individual
+
+    def sync(self):
+        """Make the individuals not made yet and put all in the list, oldest first."""
+        n = len(self.made)
+        order = [(self.oldest + i) % n for i in range(n)]
+        for s in order:
+            if self.made[s] is None:
+                self.made[s] = self.like[s] = self._individual(
+                    self.like[s], self.programs.program(s), self.fits[s])
+        self.population[:] = [self.made[s] for s in order]
+
+
 def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                   max_individuals: Optional[int] = None, max_train_steps: Optional[int] = None,
                   max_seconds: Optional[float] = None, stats: Optional[tools.Statistics] = None,
@@ -104,18 +227,26 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
             evaluate(offspring)        # evaluate_batch when the toolbox has it
             replace(population, offspring)
 
-    with the batch forms, where :func:`batch_form` finds them, instead::
+    With the batch forms ``select_batch`` and ``mutate_batch`` (each used only while
+    :func:`batch_form` finds it the batch form of the registered ``select``/``mutate``
+    with the same arguments; re-register those and the loop calls what was registered)
+    and ``replace`` being ``replaceOldest``, a cycle works on arrays kept beside the
+    list: ``fitness`` (the population's ``fitness.wvalues``, oldest first) and the
+    population's ``programs`` (:class:`azdeap.programs.ProgramSlots`)::
 
-            parents = [population[i] for i in select_batch(fitness, batch)]
-            programs, mutated = mutate_batch(Programs.stack(parents))
-            offspring = [parent.with_program(*program) for parent, program
-                         in zip(parents, programs.views())]   # fitness deleted if mutated
+            parents = select_batch(fitness, batch)                  # indices
+            children, mutated = mutate_batch(programs.take(parents))
+            evaluate_batch(children.take(mutated))                  # stacked programs
+            the children take the places of the oldest in the arrays
 
-    where ``fitness`` is the population's ``fitness.wvalues`` as an array, kept by the
-    loop (shifted along with replaceOldest, read again after any other ``replace``).
-    A batch form is used only while it is the batch form of the operator registered
-    under its name with the same arguments: re-register ``select`` or ``mutate`` and the
-    loop calls what was registered.  The batch forms draw other random numbers than the
+    The individuals of the list are made only where needed: each cycle's children when
+    there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s or
+    ``FEC``'s (those get them as stacked programs), the whole population at each logbook
+    record when there are ``stats``, and at the end; each child at most once, as a copy
+    of its parent.  With another ``replace`` the loop breeds on the list, using either
+    batch form alone (``select_batch`` on the fitness array, ``mutate_batch`` on the
+    parents' stacked programs); with both batch forms it makes the same run as on the
+    arrays.  The batch forms draw other random numbers than the per-individual
     operators, so a seed gives another (equally distributed) run.
 
     ``replace`` defaults to :func:`azdeap.selection.replaceOldest`: the offspring take
@@ -128,14 +259,16 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
         raise ValueError("eaRegularized needs a budget: max_individuals, max_train_steps "
                          "or max_seconds")
     replace = getattr(toolbox, "replace", replaceOldest)
+    if _parts(replace) == (replaceOldest, (), {}):
+        replace = replaceOldest
     logbook = tools.Logbook()
     logbook.header = LOG_FIELDS + (stats.fields if stats else [])
     start = time.perf_counter()
     counts = {"individuals": 0, "train_steps": 0, "evals": 0, "cached": 0}
 
-    def account(individuals: List, evaluated: Tuple[int, int, int]):
+    def account(n: int, evaluated: Tuple[int, int, int], individuals: Optional[List]):
         n_evals, n_cached, steps = evaluated
-        counts["individuals"] += len(individuals)
+        counts["individuals"] += n
         counts["evals"] += n_evals
         counts["cached"] += n_cached
         counts["train_steps"] += steps
@@ -153,30 +286,26 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                 or (max_train_steps is not None and counts["train_steps"] >= max_train_steps)
                 or (max_seconds is not None and time.perf_counter() - start >= max_seconds))
 
-    account(population, evaluate_invalid(toolbox, population))
+    account(len(population), evaluate_invalid(toolbox, population), population)
     record()
     next_record = counts["individuals"] + progress_every
-    select, clone, mutate = toolbox.select, toolbox.clone, toolbox.mutate
     select_batch, mutate_batch = batch_form(toolbox, "select"), batch_form(toolbox, "mutate")
-    values = _wvalues(population) if select_batch else None
-    aging = _parts(replace) == (replaceOldest, (), {})
-    while not exhausted():
-        if select_batch:
-            parents = [population[i] for i in select_batch(values, batch).tolist()]
-        else:
-            parents = select(population, batch)
-        if mutate_batch:
-            offspring = _children(parents, *mutate_batch(Programs.stack(parents)))
-        else:
-            offspring = [mutate(clone(parent))[0] for parent in parents]
-        account(offspring, evaluate_invalid(toolbox, offspring))
-        replace(population, offspring)
-        if select_batch:  # the values follow the population
-            values = (np.concatenate((values, _wvalues(offspring)))[-len(population):]
-                      if aging else _wvalues(population))
-        if counts["individuals"] >= next_record:
-            record()
-            next_record += progress_every
+    if select_batch and mutate_batch and population and replace is replaceOldest:
+        breeding = _ArrayBreeding(population, toolbox, select_batch, mutate_batch,
+                                  make_children=halloffame is not None)
+    else:
+        breeding = _ListBreeding(population, toolbox, replace, select_batch, mutate_batch)
+    try:
+        while not exhausted():
+            offspring, evaluated = breeding.cycle(batch)
+            account(batch if offspring is None else len(offspring), evaluated, offspring)
+            if counts["individuals"] >= next_record:
+                if stats is not None:
+                    breeding.sync()
+                record()
+                next_record += progress_every
+    finally:
+        breeding.sync()
     if logbook[-1]["individuals"] != counts["individuals"]:
         record()
     return population, logbook

@@ -1,13 +1,18 @@
 """``Programs``: many algorithms stacked into four arrays.
 
 The interpreter runs them in one call, and worker processes exchange them this way:
-pickling one object per algorithm costs more than breeding it.
+pickling one object per algorithm costs more than breeding it.  A ``Programs`` is also a
+sequence of algorithms (an evaluator takes it as it takes a list), and
+``ProgramSlots`` keeps a population's programs to take and put by slot.
 """
 from itertools import chain
 
 import numpy as np
+from numba import njit
 
 from azdeap.algorithm import Algorithm
+
+_VIEW = Algorithm()  # the template of the algorithms Programs[b] returns
 
 
 class Programs:
@@ -22,7 +27,9 @@ class Programs:
 
     @classmethod
     def stack(cls, algorithms) -> "Programs":
-        """The programs of a sequence of algorithms, in order."""
+        """The programs of a sequence of algorithms, in order (a Programs itself)."""
+        if isinstance(algorithms, Programs):
+            return algorithms
         if len(algorithms) == 1:
             alg = algorithms[0]
             return cls(alg.code, alg.data, np.zeros(1, np.int64), np.array([alg.sizes], np.int64))
@@ -37,6 +44,17 @@ class Programs:
 
     def __len__(self):
         return len(self.offsets)
+
+    def __getitem__(self, b) -> Algorithm:
+        """Program b as an Algorithm whose arrays are views of these."""
+        start, sizes = int(self.offsets[b]), tuple(self.sizes[b].tolist())
+        stop = start + sum(sizes)
+        return _VIEW.with_program(self.code[start:stop], self.data[start:stop], sizes)
+
+    def take(self, indices) -> "Programs":
+        """The programs at indices, stacked anew."""
+        return Programs(*_gather(self.code, self.data, self.offsets, self.sizes,
+                                 np.asarray(indices, np.int64)))
 
     def __getstate__(self):
         return self.code, self.data, self.offsets, self.sizes
@@ -58,3 +76,68 @@ class Programs:
         template = cls(self.code[:0], self.data[:0], (0, 0, 0))
         return [template.with_program(code.copy(), data.copy(), sizes)
                 for code, data, sizes in self.views()]
+
+
+class ProgramSlots:
+    """The programs of a population, one per slot, each slot ``room`` rows long (grown
+    when a longer program comes): ``take`` and ``put`` copy whole batches by slot."""
+
+    def __init__(self, programs: Programs):
+        self._respace(programs, int(programs.sizes.sum(axis=1).max(initial=0)))
+
+    def __len__(self):
+        return len(self.programs)
+
+    def _respace(self, programs, room):
+        """Hold programs in slots of room rows."""
+        n, self.room = len(programs), room
+        self.programs = Programs(np.zeros((n * room, 4), np.int32), np.zeros((n * room, 3)),
+                                 np.arange(n, dtype=np.int64) * room, programs.sizes.copy())
+        self.put(np.arange(n), programs)
+
+    def take(self, slots) -> Programs:
+        """The programs in slots, stacked."""
+        return self.programs.take(slots)
+
+    def put(self, slots, programs: Programs):
+        """Copy programs into slots (one each)."""
+        longest = int(programs.sizes.sum(axis=1).max(initial=0))
+        if longest > self.room:
+            self._respace(self.programs, max(longest, 2 * self.room))
+        mine = self.programs
+        _scatter(mine.code, mine.data, mine.offsets, mine.sizes, np.asarray(slots, np.int64),
+                 programs.code, programs.data, programs.offsets, programs.sizes)
+
+    def program(self, slot) -> tuple:
+        """``(code, data, sizes)`` of the program in slot, the arrays copied."""
+        start, sizes = self.programs.offsets[slot], tuple(self.programs.sizes[slot].tolist())
+        stop = start + sum(sizes)
+        return (self.programs.code[start:stop].copy(), self.programs.data[start:stop].copy(),
+                sizes)
+
+
+@njit(cache=True)
+def _gather(code, data, offsets, sizes, indices):
+    """(code, data, offsets, sizes) of the programs at indices, stacked."""
+    new_sizes = np.empty((len(indices), 3), np.int64)
+    new_offsets = np.empty(len(indices), np.int64)
+    rows = 0
+    for j in range(len(indices)):
+        new_sizes[j] = sizes[indices[j]]
+        new_offsets[j] = rows
+        rows += new_sizes[j].sum()
+    new_code = np.empty((rows, 4), np.int32)
+    new_data = np.empty((rows, 3))
+    _scatter(new_code, new_data, new_offsets, new_sizes, np.arange(len(indices)),
+             code, data, offsets[indices], new_sizes)
+    return new_code, new_data, new_offsets, new_sizes
+
+
+@njit(cache=True)
+def _scatter(code, data, offsets, sizes, slots, new_code, new_data, new_offsets, new_sizes):
+    """Copy the programs (new_*) into the programs at slots (their rows must fit)."""
+    for j in range(len(slots)):
+        start, row, length = offsets[slots[j]], new_offsets[j], new_sizes[j].sum()
+        code[start:start + length] = new_code[row:row + length]
+        data[start:start + length] = new_data[row:row + length]
+        sizes[slots[j]] = new_sizes[j]

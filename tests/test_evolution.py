@@ -17,7 +17,8 @@ from azdeap.config import config_from_dict, load_config
 from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
 from azdeap.toolbox import population_stats
 from azdeap.evaluator import Evaluation, Evaluator
-from azdeap.selection import replaceWorst, selAgingTournament, selAgingTournamentBatch
+from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
+                              selAgingTournamentBatch)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -401,6 +402,74 @@ def test_batch_path_children_of_unmutated_parents_keep_their_fitness(tiny):
     _, logbook = eaRegularized(pop, toolbox, batch=10, max_individuals=400, verbose=False)
     assert logbook[-1]["evals"] == 0 and logbook[-1]["individuals"] == 400
     assert all(before[ind.program_hash()] == ind.fitness.values for ind in pop)
+
+
+def run_both_ways(tiny, seed, *, hof=False, stats=True, batch=10, evaluate_batch=None,
+                  population=40):
+    """The recipe's run on the arrays and on the list (replace registered as another
+    function, same batch forms): (population, logbook numbers, hall of fame, list seen by
+    stats at each record) of each."""
+    runs = []
+    for on_list in (False, True):
+        config = config_from_dict(tiny(evolution={"population": population}))
+        random.seed(seed)
+        toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+        if on_list:
+            toolbox.register("replace", lambda pop, offspring: replaceOldest(pop, offspring))
+        if evaluate_batch:
+            toolbox.register("evaluate_batch", evaluate_batch(toolbox.evaluate_batch))
+        pop = toolbox.population(population)
+        seen = []
+        record_stats = population_stats()
+        record_stats.register("seen", lambda values: seen.append(
+            [(ind.program_hash(), ind.fitness.values) for ind in pop]))
+        hall = tools.HallOfFame(5) if hof else None
+        pop, logbook = eaRegularized(pop, toolbox, batch=batch, max_individuals=1500,
+                                     stats=record_stats if stats else None, halloffame=hall,
+                                     progress_every=300, verbose=False)
+        runs.append((pop, numbers(logbook), hall and list(hall), seen))
+    return runs
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"hof": True},                                      # children made each cycle
+    {"batch": 60, "population": 40},                    # more children than the population
+    {"stats": False},                                   # the list made at the end only
+    {"evaluate_batch": lambda evaluate_batch: lambda individuals: evaluate_batch(individuals)},
+])
+def test_arrays_and_list_make_the_same_run(tiny, changes):
+    """The same batch forms on the population's arrays (replaceOldest) and on the list
+    (any other replace): the same children, fitness, logbook, hall of fame, and the
+    same list for the stats at each record."""
+    (pop, log, hall, seen), (pop_, log_, hall_, seen_) = run_both_ways(tiny, 27, **changes)
+    assert pop == pop_ and log == log_ and hall == hall_ and seen == seen_
+    assert [ind.fitness.values for ind in pop] == [ind.fitness.values for ind in pop_]
+    assert all(type(ind) is Individual and ind.fitness.valid for ind in pop)
+    assert len({id(ind) for ind in pop}) == len(pop) == 40
+    assert len(seen) == (len(log) if changes.get("stats", True) else 0)
+
+
+def test_arrays_make_the_list_at_the_end_even_on_error(tiny):
+    """An exception in a cycle (here Ctrl-C in evaluate_batch) leaves the list as it was
+    after the last whole cycle."""
+    config = config_from_dict(tiny())
+    random.seed(28)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    evaluate_batch, calls = toolbox.evaluate_batch, []
+
+    def interrupted(algorithms):
+        calls.append(len(algorithms))
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return evaluate_batch(algorithms)
+    toolbox.register("evaluate_batch", interrupted)
+    pop = toolbox.population(50)
+    first = list(pop)
+    with pytest.raises(KeyboardInterrupt):
+        eaRegularized(pop, toolbox, batch=10, max_individuals=2000, verbose=False)
+    assert len(pop) == 50 and pop[:20] == first[30:]   # 3 cycles of 10 children kept
+    assert all(ind.fitness.valid for ind in pop)
 
 
 # -- the real toolbox ----------------------------------------------------------------------
