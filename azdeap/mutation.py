@@ -21,7 +21,7 @@ from numba import njit
 from azdeap import ops
 from azdeap.algorithm import Algorithm
 from azdeap.generator import compile_space
-from azdeap.programs import Programs
+from azdeap.programs import Programs, _copy_rows
 from azdeap.space import SearchSpace
 
 _random = random.random
@@ -337,14 +337,14 @@ def _tables(space, mutations, constant_rule):
         np.array(list(map(len, ALTER_CHOICES)), np.int64))
 
 
-def _helper(function):
-    """Compile a kernel helper that LLVM inlines, without numba's reference counting (it
-    allocates nothing; as ``azdeap.interpreter``'s helpers)."""
-    return njit(cache=True, forceinline=True, _nrt=False, no_cpython_wrapper=True,
+def _helper(function, forceinline=False):
+    """Compile a kernel helper without numba's reference counting (it allocates nothing;
+    as ``azdeap.interpreter``'s helpers)."""
+    return njit(cache=True, forceinline=forceinline, _nrt=False, no_cpython_wrapper=True,
                 no_cfunc_wrapper=True)(function)
 
 
-@_helper
+@partial(_helper, forceinline=True)
 def _rows_before(sizes, c):
     """The rows of the components before component c."""
     return sizes[0] * (c > 0) + sizes[1] * (c > 1)
@@ -359,7 +359,7 @@ def _draw(code, data, i, c, op_lists, n_ops, ranges, data_kinds):
     for column in range(1, 4):
         low, span = ranges[op, column, 0], ranges[op, column, 1]
         code[i, column] = low + int(np.random.random() * span) if span else low
-    data[i, :] = 0.0
+    data[i, 0] = data[i, 1] = data[i, 2] = 0.0
     kind = data_kinds[op]
     if kind == _CONST:
         value = -1.0
@@ -381,7 +381,7 @@ def _draw(code, data, i, c, op_lists, n_ops, ranges, data_kinds):
         data[i, 1] = np.random.random()
 
 
-@_helper
+@partial(_helper, forceinline=True)
 def _step(value, paper, signed):
     """The constant rule's step (signed) or scale of a value."""
     if paper:
@@ -410,7 +410,7 @@ def _alter_row_data(data, i, kind, paper):
             data[i, 0] = _step(data[i, 0], paper, True)
         else:
             data[i, 1] = _step(data[i, 1], paper, False)
-    else:
+    else:  # UNIFORM
         low, high = data[i, 0], data[i, 1]
         if np.random.random() < 0.5:
             low = _step(low, paper, True)
@@ -421,7 +421,7 @@ def _alter_row_data(data, i, kind, paper):
         data[i, 0], data[i, 1] = low, high
 
 
-@_helper
+@partial(_helper, forceinline=True)
 def _shift(code, data, first, stop, delta):
     """Move rows first..stop-1 by delta (+1 or -1) rows."""
     rows = range(stop - 1, first - 1, -1) if delta > 0 else range(first, stop)
@@ -486,9 +486,7 @@ def _mutate_programs(code, data, offsets, sizes, seed, mutate_prob, t):
     mutated = np.zeros(n, np.bool_)
     row = 0
     for b in range(n):
-        length = sizes[b].sum()
-        new_code[row:row + length] = code[offsets[b]:offsets[b] + length]
-        new_data[row:row + length] = data[offsets[b]:offsets[b] + length]
+        _copy_rows(code, data, offsets[b], new_code, new_data, row, sizes[b].sum())
         new_offsets[b] = row
         if mutate_prob >= 1.0 or np.random.random() < mutate_prob:
             mutated[b] = True

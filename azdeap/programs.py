@@ -123,13 +123,15 @@ def _gather(code, data, offsets, sizes, indices):
     new_offsets = np.empty(len(indices), np.int64)
     rows = 0
     for j in range(len(indices)):
-        new_sizes[j] = sizes[indices[j]]
         new_offsets[j] = rows
-        rows += new_sizes[j].sum()
+        for c in range(3):
+            new_sizes[j, c] = sizes[indices[j], c]
+            rows += sizes[indices[j], c]
     new_code = np.empty((rows, 4), np.int32)
     new_data = np.empty((rows, 3))
-    _scatter(new_code, new_data, new_offsets, new_sizes, np.arange(len(indices)),
-             code, data, offsets[indices], new_sizes)
+    for j in range(len(indices)):
+        _copy_rows(code, data, offsets[indices[j]], new_code, new_data, new_offsets[j],
+                   new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
     return new_code, new_data, new_offsets, new_sizes
 
 
@@ -137,7 +139,17 @@ def _gather(code, data, offsets, sizes, indices):
 def _scatter(code, data, offsets, sizes, slots, new_code, new_data, new_offsets, new_sizes):
     """Copy the programs (new_*) into the programs at slots (their rows must fit)."""
     for j in range(len(slots)):
-        start, row, length = offsets[slots[j]], new_offsets[j], new_sizes[j].sum()
-        code[start:start + length] = new_code[row:row + length]
-        data[start:start + length] = new_data[row:row + length]
-        sizes[slots[j]] = new_sizes[j]
+        for c in range(3):
+            sizes[slots[j], c] = new_sizes[j, c]
+        _copy_rows(new_code, new_data, new_offsets[j], code, data, offsets[slots[j]],
+                   new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+
+
+@njit(cache=True)
+def _copy_rows(code, data, start, to_code, to_data, to_start, length):
+    """Copy length rows from start on to to_start on (loops compile faster than slices)."""
+    for i in range(length):
+        for column in range(4):
+            to_code[to_start + i, column] = code[start + i, column]
+        for column in range(3):
+            to_data[to_start + i, column] = data[start + i, column]
