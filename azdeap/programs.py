@@ -47,9 +47,9 @@ class Programs:
 
     def __getitem__(self, b) -> Algorithm:
         """Program b as an Algorithm whose arrays are views of these."""
-        start, sizes = int(self.offsets[b]), tuple(self.sizes[b].tolist())
-        stop = start + sum(sizes)
-        return _VIEW.with_program(self.code[start:stop], self.data[start:stop], sizes)
+        start, sizes = self.offsets[b], self.sizes[b].tolist()
+        stop = start + sizes[0] + sizes[1] + sizes[2]
+        return _VIEW.with_program(self.code[start:stop], self.data[start:stop], tuple(sizes))
 
     def take(self, indices) -> "Programs":
         """The programs at indices, stacked anew."""
