@@ -309,7 +309,7 @@ def _check_listing(text, memory):
 
 
 # -- public API -------------------------------------------------------------------------
-def config_from_dict(d, source="<dict>"):
+def config_from_dict(d: Optional[dict], source: str = "<dict>") -> "Config":
     """A validated Config from a plain dict (as read from YAML); None gives the demo."""
     try:
         config = _section(Config)({} if d is None else d, "")
@@ -327,7 +327,7 @@ def replace_seed(config, seed, option="--seed"):
         raise ConfigError("%s: %s" % (error.path, error.message)) from None
 
 
-def load_config(path):
+def load_config(path) -> "Config":
     """Load and validate a YAML config; ``None`` gives the 5-minute demo."""
     if path is None:
         return Config()
@@ -349,7 +349,7 @@ def load_config(path):
     return config_from_dict(data, source=str(path))
 
 
-def config_to_dict(config):
+def config_to_dict(config) -> dict:
     """A plain dict (YAML-safe, op names) that ``config_from_dict`` turns back into config."""
     if isinstance(config, Component):
         return {"ops": [ops.OPS[c].name for c in config.ops], "size": config.size,
@@ -372,6 +372,6 @@ _Dumper.add_representer(str, lambda dumper, s: dumper.represent_scalar(
     "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
 
 
-def dump_config(config):
+def dump_config(config: "Config") -> str:
     """YAML text of a config (multi-line listings as block strings), loadable again."""
     return yaml.dump(config_to_dict(config), Dumper=_Dumper, sort_keys=False)
