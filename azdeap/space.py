@@ -19,6 +19,16 @@ def is_integer(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def check_integer(value, name, low):
+    """int(value) if value is an integer >= low; TypeError or ValueError naming it
+    otherwise."""
+    if not is_integer(value):
+        raise TypeError("%s must be an integer, got %r" % (name, value))
+    if value < low:
+        raise ValueError("%s must be >= %d, got %d" % (name, low, value))
+    return int(value)
+
+
 class Memory(NamedTuple):
     """Number of scalar, vector and matrix addresses."""
     scalars: int = 4
