@@ -10,8 +10,8 @@ import numpy as np
 from azdeap import interpreter
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
-from azdeap.space import Memory
-from azdeap.tasks import group_tasks
+from azdeap.space import Memory, check_memory
+from azdeap.tasks import Task, check_seed, group_tasks
 
 COMBINATIONS = ("mean", "median")
 _STATUS_TEXT = {interpreter.BAD_OP: "unknown op code",
@@ -43,26 +43,51 @@ def raise_on_bad_status(status, algorithms, memory):
                          % (which, _STATUS_TEXT[int(status[bad[0]])], *memory))
 
 
+def _checked_tasks(tasks):
+    """tasks as a non-empty list of Tasks, or TypeError or ValueError saying why not."""
+    try:
+        tasks = list(tasks)
+    except TypeError:
+        raise TypeError("tasks must be a list of azdeap.tasks.Task, got %s"
+                        % type(tasks).__name__) from None
+    for i, task in enumerate(tasks):
+        if not isinstance(task, Task):
+            raise TypeError("tasks[%d] must be an azdeap.tasks.Task, got %s"
+                            % (i, type(task).__name__))
+    if not tasks:
+        raise ValueError("an Evaluator needs at least one task")
+    return tasks
+
+
+def _checked_max_abs_error(value):
+    """value as a float if it is a number > 0 (inf allowed)."""
+    problem = "max_abs_error must be a number > 0 (inf allowed), got %r" % (value,)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(problem)
+    if not value > 0:
+        raise ValueError(problem)
+    return float(value)
+
+
 class Evaluator(ProcessLocal):
     """Evaluates algorithms on a fixed list of tasks.
 
     tasks: a list of ``azdeap.tasks.Task``; memory: a ``Memory``;
     combination: "mean" or "median" (upper median) of the per-task fitnesses;
-    max_abs_error: a larger |error| (or NaN) stops that task with fitness 0;
-    seed: seeds the generator of the random ops (59-64).
+    max_abs_error: a larger |error| (or NaN) stops that task with fitness 0 (a number
+    > 0, inf allowed); seed: seeds the generator of the random ops (59-64), an integer
+    in 0..2**63-1.  A bad argument is a TypeError or ValueError naming it.
     """
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
                  seed=0):
-        if combination not in COMBINATIONS:
+        self.tasks = _checked_tasks(tasks)
+        self.memory = check_memory(memory)
+        if not isinstance(combination, str) or combination not in COMBINATIONS:
             raise ValueError("combination must be one of %s, got %r" % (COMBINATIONS, combination))
-        self.tasks = list(tasks)
-        if not self.tasks:
-            raise ValueError("an Evaluator needs at least one task")
-        self.memory = Memory(*memory).checked()
         self.combination = combination
-        self.max_abs_error = float(max_abs_error)
-        self.rng_state = np.array([seed], np.uint64)
+        self.max_abs_error = _checked_max_abs_error(max_abs_error)
+        self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
         self.groups = group_tasks(self.tasks)
         self._new_key()
 

@@ -4,10 +4,11 @@ import warnings
 import numpy as np
 
 from azdeap import interpreter
+from azdeap.algorithm import Algorithm
 from azdeap.evaluator import raise_on_bad_status
 from azdeap.programs import Programs
-from azdeap.space import Memory
-from azdeap.tasks import TaskBatch
+from azdeap.space import check_memory
+from azdeap.tasks import TaskBatch, check_seed
 
 
 class Learner:
@@ -21,10 +22,13 @@ class Learner:
     def __init__(self, algorithm, kind="regression", memory=None, seed=0):
         if kind not in ("regression", "classification"):
             raise ValueError("kind must be 'regression' or 'classification', got %r" % (kind,))
+        if not isinstance(algorithm, Algorithm):
+            raise TypeError("Learner: algorithm must be an azdeap.algorithm.Algorithm, got %s"
+                            % type(algorithm).__name__)
         self.algorithm = algorithm
         self.kind = kind
-        self.memory = (algorithm.memory_used() if memory is None else Memory(*memory)).checked()
-        self.rng_state = np.array([seed], np.uint64)
+        self.memory = check_memory(algorithm.memory_used() if memory is None else memory)
+        self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
         self.n_features_ = None
 
     def _check(self, X, y=None):

@@ -47,6 +47,17 @@ class Memory(NamedTuple):
         return self
 
 
+def check_memory(memory) -> Memory:
+    """memory (a Memory or 3 counts) as a Memory that can run algorithms
+    (``Memory.checked``); TypeError if it is not 3 counts."""
+    try:
+        memory = Memory(*memory)
+    except TypeError:
+        raise TypeError("memory must be a Memory (scalars, vectors, matrices), got %r"
+                        % (memory,)) from None
+    return memory.checked()
+
+
 class SearchSpace(NamedTuple):
     """What evolution may build: per component (Setup, Predict, Learn) the allowed
     op codes, the initial size and the size bounds, plus the memory."""
@@ -86,7 +97,7 @@ def check_space(space) -> SearchSpace:
     of its mutable components are consistent; SpaceError naming the first problem
     otherwise."""
     try:
-        memory = Memory(*space.memory).checked()
+        memory = check_memory(space.memory)
     except (TypeError, ValueError) as error:
         raise SpaceError("memory", str(error)) from None
     codes = []

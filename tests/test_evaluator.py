@@ -362,3 +362,54 @@ def test_wide_features_up_to_256(readme_regressor):
     task_list = tasks.make_tasks("linear", 2, 256, 5, 3)
     expected = np.mean([sgd_fitness(task, 0.001) for task in task_list])
     assert evaluate(readme_regressor(0.001), task_list) == pytest.approx(expected, rel=1e-10)
+
+
+# -- arguments: one error line naming the argument and what it may be --------------------
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"max_abs_error": float("nan")}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got nan"),
+    ({"max_abs_error": -1}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got -1"),
+    ({"max_abs_error": 0.0}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got 0.0"),
+    ({"max_abs_error": "100"}, TypeError,
+     "max_abs_error must be a number > 0 (inf allowed), got '100'"),
+    ({"max_abs_error": True}, TypeError,
+     "max_abs_error must be a number > 0 (inf allowed), got True"),
+    ({"combination": "max"}, ValueError,
+     "combination must be one of ('mean', 'median'), got 'max'"),
+    ({"combination": ["mean"]}, ValueError,
+     "combination must be one of ('mean', 'median'), got ['mean']"),
+    ({"seed": -1}, ValueError, "seed must be an integer in 0..2**63-1, got -1"),
+    ({"seed": 2**64}, ValueError, "seed must be an integer in 0..2**63-1, got %d" % 2**64),
+    ({"seed": 1.5}, TypeError, "seed must be an integer in 0..2**63-1, got 1.5"),
+    ({"memory": 5}, TypeError, "memory must be a Memory (scalars, vectors, matrices), got 5"),
+    ({"memory": (1, 2, 3, 4)}, TypeError,
+     "memory must be a Memory (scalars, vectors, matrices), got (1, 2, 3, 4)"),
+])
+def test_bad_arguments_are_one_clear_line(linear_tasks, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Evaluator(linear_tasks[:2], **kwargs)
+    assert str(raised.value) == message
+
+
+def test_infinite_max_abs_error_is_allowed(linear_tasks, readme_regressor):
+    assert Evaluator(linear_tasks[:2], README_MEMORY, max_abs_error=np.inf)(
+        readme_regressor())[0] == Evaluator(linear_tasks[:2], README_MEMORY)(readme_regressor())[0]
+
+
+@pytest.mark.parametrize("task_list, message", [
+    ("abc", "tasks[0] must be an azdeap.tasks.Task, got str"),
+    (5, "tasks must be a list of azdeap.tasks.Task, got int"),
+    ([], "an Evaluator needs at least one task"),
+])
+def test_tasks_must_be_tasks(task_list, message):
+    with pytest.raises((TypeError, ValueError)) as raised:
+        Evaluator(task_list)
+    assert str(raised.value) == message
+
+
+def test_a_task_among_tasks_that_is_not_one(linear_tasks):
+    with pytest.raises(TypeError, match=r"^tasks\[1\] must be an azdeap.tasks.Task, got "
+                                        r"ndarray$"):
+        Evaluator([linear_tasks[0], np.zeros(3)])

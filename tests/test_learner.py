@@ -119,3 +119,22 @@ def test_wide_features_up_to_256():
     x = task.valid_x
     expected = np.linalg.norm(np.einsum("ni,nj->nij", x, x), axis=(1, 2))
     assert np.allclose(learner.predict(x), expected)
+
+
+# -- arguments: one error line naming the argument ----------------------------------------
+@pytest.mark.parametrize("args, kwargs, error, message", [
+    (("text",), {}, TypeError,
+     "Learner: algorithm must be an azdeap.algorithm.Algorithm, got str"),
+    ((None,), {}, TypeError,
+     "Learner: algorithm must be an azdeap.algorithm.Algorithm, got NoneType"),
+    ((), {"seed": -1}, ValueError, "seed must be an integer in 0..2**63-1, got -1"),
+    ((), {"seed": "1"}, TypeError, "seed must be an integer in 0..2**63-1, got '1'"),
+    ((), {"memory": 3}, TypeError,
+     "memory must be a Memory (scalars, vectors, matrices), got 3"),
+    ((), {"kind": "ranking"}, ValueError,
+     "kind must be 'regression' or 'classification', got 'ranking'"),
+])
+def test_bad_arguments_are_one_clear_line(readme_regressor, args, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Learner(*(args or (readme_regressor(),)), **kwargs)
+    assert str(raised.value) == message
