@@ -136,15 +136,14 @@ class Evaluator(ProcessLocal):
         return result
 
     def combine(self, task_fitness):
-        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list)."""
+        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list).
+        One summation (Python's, left to right) for any B: an algorithm's fitness does not
+        depend on the batch it was evaluated in."""
         n_tasks = task_fitness.shape[1]
-        if len(task_fitness) == 1:  # one algorithm: plain Python is faster than numpy
-            values = task_fitness[0].tolist()
-            return [sum(values) / n_tasks if self.combination == "mean"
-                    else sorted(values)[n_tasks // 2]]
+        rows = task_fitness.tolist()
         if self.combination == "mean":
-            return (task_fitness.sum(axis=1) / n_tasks).tolist()
-        return np.sort(task_fitness, axis=1)[:, n_tasks // 2].tolist()
+            return [sum(row) / n_tasks for row in rows]
+        return [sorted(row)[n_tasks // 2] for row in rows]
 
     def evaluate_batch(self, algorithms):
         """A list of ``Evaluation`` tuples, one per algorithm, from one kernel call."""

@@ -273,6 +273,17 @@ def test_evaluation_pickles(linear_tasks, readme_regressor):
     assert back == result and back.train_steps == result.train_steps == 200
 
 
+@pytest.mark.parametrize("combination", ["mean", "median"])
+def test_one_call_and_a_batch_agree_bit_for_bit(linear_tasks, readme_regressor, combination):
+    """10 tasks: numpy's pairwise sum and Python's left-to-right sum of the task fitnesses
+    differ in the last bit; both paths must use one."""
+    algorithms = [readme_regressor(lr) for lr in np.linspace(0.001, 0.02, 20)]
+    evaluator = Evaluator(linear_tasks, RANDOM_MEMORY, combination)
+    batch = [r[0] for r in evaluator.evaluate_batch(algorithms)]
+    assert batch == [evaluator(alg)[0] for alg in algorithms]
+    assert evaluator.combine(np.zeros((0, 10))) == []
+
+
 def test_evaluator_pickles(linear_tasks, random_algorithms):
     evaluator = Evaluator(linear_tasks[:3], RANDOM_MEMORY, combination="median")
     before = evaluator.evaluate_batch(random_algorithms[:10])
