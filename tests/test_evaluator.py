@@ -284,6 +284,16 @@ def test_one_call_and_a_batch_agree_bit_for_bit(linear_tasks, readme_regressor, 
     assert evaluator.combine(np.zeros((0, 10))) == []
 
 
+@pytest.mark.parametrize("fingerprint", [False, True])
+def test_task_fitnesses_of_no_algorithms(linear_tasks, fingerprint):
+    evaluator = Evaluator(linear_tasks[:3] + tasks.make_tasks("linear", 2, 3, 5, 5))
+    fitness, steps, hashes = evaluator.task_fitnesses([], fingerprint=fingerprint)
+    assert fitness.shape == (0, 5) and fitness.dtype == np.float64
+    assert steps.shape == (0,) and steps.dtype == np.int64
+    assert hashes is None if not fingerprint else (hashes.shape == (0, 5)
+                                                   and hashes.dtype == np.uint64)
+
+
 def test_evaluator_pickles(linear_tasks, random_algorithms):
     evaluator = Evaluator(linear_tasks[:3], RANDOM_MEMORY, combination="median")
     before = evaluator.evaluate_batch(random_algorithms[:10])
