@@ -5,9 +5,13 @@
 ``evaluate()`` is the one-off convenience.  docs/design.md, "Fitness", defines the
 numbers.
 """
+import os
+from collections import Counter
+
 import numpy as np
 
 from azdeap import interpreter
+from azdeap.interpreter import memory_size
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
 from azdeap.space import Memory, check_memory
@@ -41,6 +45,36 @@ def raise_on_bad_status(status, algorithms, memory):
         which = "" if len(algorithms) == 1 else "algorithm %d: " % bad[0]
         raise ValueError("%s%s (memory %d scalars, %d vectors, %d matrices)"
                          % (which, _STATUS_TEXT[int(status[bad[0]])], *memory))
+
+
+def memory_limit():
+    """The bytes one evaluation or experiment may need: half of this machine's RAM
+    (16 GiB where its size is unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 16 * 2**30
+
+
+def evaluation_bytes(memory, task_sizes):
+    """The bytes of the largest arrays of evaluating tasks in memory; ``task_sizes`` maps
+    (n_features, n_train, n_valid) to a number of tasks.  Counts the examples (each
+    task's arrays and the stacked copy) and the kernel's memory and scratch for the
+    largest group of equally sized tasks."""
+    examples = cells = 0
+    for (features, train, valid), count in task_sizes.items():
+        examples += 2 * count * (train + valid) * (features + 1)
+        scratch = features * (features + 2) * count
+        cells = max(cells, memory_size(memory, features, count) + scratch)
+    return 8 * (examples + cells)
+
+
+def check_bytes(need, who, what, error=ValueError):
+    """error, one line, if need bytes (of what) exceed ``memory_limit()``."""
+    limit = memory_limit()
+    if need > limit:
+        raise error("%s needs about %.1f GiB (%s), more than the limit of %.1f GiB (half of "
+                    "this machine's RAM)" % (who, need / 2**30, what, limit / 2**30))
 
 
 def _checked_tasks(tasks):
@@ -88,6 +122,9 @@ class Evaluator(ProcessLocal):
         self.combination = combination
         self.max_abs_error = _checked_max_abs_error(max_abs_error)
         self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
+        sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
+        check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
+                    "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
         self.groups = group_tasks(self.tasks)
         self._new_key()
 

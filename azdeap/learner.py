@@ -5,7 +5,7 @@ import numpy as np
 
 from azdeap import interpreter
 from azdeap.algorithm import Algorithm
-from azdeap.evaluator import raise_on_bad_status
+from azdeap.evaluator import check_bytes, evaluation_bytes, raise_on_bad_status
 from azdeap.programs import Programs
 from azdeap.space import check_memory
 from azdeap.tasks import TaskBatch, check_seed
@@ -74,6 +74,9 @@ class Learner:
         """Setup, then Predict and Learn on each row of X (labels y) in order."""
         self.n_features_ = None
         X, y = self._check(X, y)
+        check_bytes(evaluation_bytes(self.memory, {(X.shape[1], len(X), 0): 1}), "Learner.fit",
+                    "memory %r for %d features, and the examples"
+                    % (tuple(self.memory), X.shape[1]))
         self.n_features_ = X.shape[1]
         self._cells = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
         self._run(X, y, training=True)

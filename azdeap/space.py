@@ -48,14 +48,14 @@ class Memory(NamedTuple):
 
 
 def check_memory(memory) -> Memory:
-    """memory (a Memory or 3 counts) as a Memory that can run algorithms
+    """memory (a Memory or 3 counts) as a Memory of Python ints that can run algorithms
     (``Memory.checked``); TypeError if it is not 3 counts."""
     try:
         memory = Memory(*memory)
     except TypeError:
         raise TypeError("memory must be a Memory (scalars, vectors, matrices), got %r"
                         % (memory,)) from None
-    return memory.checked()
+    return Memory(*map(int, memory.checked()))
 
 
 class SearchSpace(NamedTuple):

@@ -434,3 +434,34 @@ def test_a_task_among_tasks_that_is_not_one(linear_tasks):
     with pytest.raises(TypeError, match=r"^tasks\[1\] must be an azdeap.tasks.Task, got "
                                         r"ndarray$"):
         Evaluator([linear_tasks[0], np.zeros(3)])
+
+
+# -- memory: refused before allocating, with the estimate ---------------------------------
+GIB_LINE = (r"^Evaluator needs about [\d.]+ GiB \(memory \(%s\) for %d tasks, and the task "
+            r"arrays\), more than the limit of [\d.]+ GiB \(half of this machine's RAM\)$")
+
+
+@pytest.mark.parametrize("memory", [(10**12, 3, 1), (2, 1, 10**8)])
+def test_a_huge_memory_is_refused_before_allocating(linear_tasks, memory):
+    with pytest.raises(ValueError, match=GIB_LINE % (", ".join(map(str, memory)), 10)):
+        Evaluator(linear_tasks, memory)
+
+
+def test_many_tasks_are_refused_before_stacking(linear_tasks, monkeypatch):
+    import azdeap.evaluator
+    need = azdeap.evaluator.evaluation_bytes(Memory(4, 3, 1), {(4, 100, 100): 10})
+    monkeypatch.setattr(azdeap.evaluator, "memory_limit", lambda: need - 1)
+    monkeypatch.setattr(azdeap.evaluator, "group_tasks", None)   # must not be reached
+    with pytest.raises(ValueError, match=GIB_LINE % ("4, 3, 1", 10)):
+        Evaluator(linear_tasks, Memory(4, 3, 1))
+    monkeypatch.setattr(azdeap.evaluator, "group_tasks", tasks.group_tasks)
+    monkeypatch.setattr(azdeap.evaluator, "memory_limit", lambda: need)
+    Evaluator(linear_tasks, Memory(4, 3, 1))   # at the limit
+
+
+def test_evaluation_bytes_counts_examples_kernel_memory_and_scratch():
+    from azdeap.evaluator import evaluation_bytes
+    # 3 tasks of F=4, 10 + 5 examples: 2 copies of 15 rows of 5 numbers each; kernel:
+    # memory (4 + 3*4 + 1*16) * 3 cells and scratch (16 + 2*4) * 3 cells
+    assert evaluation_bytes(Memory(4, 3, 1), {(4, 10, 5): 3}) == \
+        8 * (2 * 3 * 15 * 5 + 32 * 3 + 24 * 3)

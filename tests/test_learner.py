@@ -138,3 +138,11 @@ def test_bad_arguments_are_one_clear_line(readme_regressor, args, kwargs, error,
     with pytest.raises(error) as raised:
         Learner(*(args or (readme_regressor(),)), **kwargs)
     assert str(raised.value) == message
+
+
+def test_a_huge_memory_is_refused_before_allocating(readme_regressor):
+    learner = Learner(readme_regressor(), memory=Memory(10**12, 3, 0))
+    with pytest.raises(ValueError, match=r"^Learner.fit needs about [\d.]+ GiB \(memory "
+                                         r"\(1000000000000, 3, 0\) for 3 features, and the "
+                                         r"examples\), more than the limit of [\d.]+ GiB "):
+        learner.fit(np.ones((4, 3)), np.zeros(4))
