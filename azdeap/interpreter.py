@@ -25,7 +25,7 @@ from numba import njit
 
 from azdeap import ops
 from azdeap.programs import Programs
-from azdeap.space import Memory
+from azdeap.space import Memory, check_array, check_memory
 from azdeap.tasks import TaskBatch
 
 U = np.uint64
@@ -673,17 +673,33 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     between runs (default: a new one); with fresh_memory each program starts from zeroed
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
-    Flags are bools and rng_state is uint64: other types would compile the kernel again.
+    Flags are bools: other types would compile the kernel again.  TypeError or
+    ValueError, one line, unless programs and tasks are a Programs and a TaskBatch (which
+    check their arrays when built), memory passes ``check_memory`` and rng_state is a
+    uint64 array of shape (1,).
     """
+    if not isinstance(programs, Programs):
+        raise TypeError("programs must be an azdeap.programs.Programs, got %s"
+                        % type(programs).__name__)
+    if not isinstance(tasks, TaskBatch):
+        raise TypeError("tasks must be an azdeap.tasks.TaskBatch, got %s" % type(tasks).__name__)
+    if type(memory) is not Memory or not (type(memory.scalars) is type(memory.vectors)
+                                          is type(memory.matrices) is int and memory.scalars >= 2
+                                          and memory.vectors >= 1 and memory.matrices >= 0):
+        memory = check_memory(memory)
+    if type(rng_state) is not np.ndarray or rng_state.shape != (1,) or rng_state.dtype != U:
+        check_array(rng_state, "rng_state", U, (1,))
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     if cells is None:
         if not fresh_memory:
             raise ValueError("fresh_memory=False continues from given cells")
         cells = np.empty(size)
-    elif cells.shape != (size,) or cells.dtype != np.float64:
-        raise ValueError("cells must be %d float64 values for memory %r, %d features and "
-                         "%d tasks" % (size, tuple(memory), tasks.n_features, n_tasks))
+    elif (type(cells) is not np.ndarray or cells.shape != (size,) or cells.dtype != np.float64
+          or not cells.flags.c_contiguous):
+        raise ValueError("cells must be %d contiguous float64 values for memory %r, %d "
+                         "features and %d tasks" % (size, tuple(memory), tasks.n_features,
+                                                    n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
     if rng_reseed >= 0:

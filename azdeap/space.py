@@ -29,6 +29,23 @@ def check_integer(value, name, low):
     return int(value)
 
 
+def check_array(array, name, dtype, shape):
+    """TypeError naming the array unless it is a C-contiguous numpy array of dtype whose
+    shape matches ``shape``: a tuple of lengths, or of names for any length."""
+    dtype = np.dtype(dtype)
+    if (isinstance(array, np.ndarray) and array.dtype == dtype and array.flags.c_contiguous
+            and len(array.shape) == len(shape)
+            and all(isinstance(want, str) or have == want
+                    for have, want in zip(array.shape, shape))):
+        return
+    got = type(array).__name__
+    if isinstance(array, np.ndarray):
+        got = "a %s%s array of shape %s" % ("" if array.flags.c_contiguous
+                                            else "non-contiguous ", array.dtype, array.shape)
+    raise TypeError("%s must be a C-contiguous %s array of shape (%s%s), got %s"
+                    % (name, dtype, ", ".join(map(str, shape)), "," * (len(shape) == 1), got))
+
+
 class Memory(NamedTuple):
     """Number of scalar, vector and matrix addresses."""
     scalars: int = 4
