@@ -116,6 +116,7 @@ _SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 _HASH_SEED = U(42)
 _NO_HASHES = np.zeros((0, 0), np.uint64)
 _NO_PREDICTIONS = np.zeros((0, 0))
+_UINT64 = np.dtype(U)
 
 
 def _inline(function):
@@ -683,11 +684,13 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                         % type(programs).__name__)
     if not isinstance(tasks, TaskBatch):
         raise TypeError("tasks must be an azdeap.tasks.TaskBatch, got %s" % type(tasks).__name__)
-    if type(memory) is not Memory or not (type(memory.scalars) is type(memory.vectors)
-                                          is type(memory.matrices) is int and memory.scalars >= 2
-                                          and memory.vectors >= 1 and memory.matrices >= 0):
-        memory = check_memory(memory)
-    if type(rng_state) is not np.ndarray or rng_state.shape != (1,) or rng_state.dtype != U:
+    scalars, vectors, matrices = memory = (memory if type(memory) is Memory
+                                           else check_memory(memory))
+    if not (type(scalars) is type(vectors) is type(matrices) is int and scalars >= 2
+            and vectors >= 1 and matrices >= 0):
+        scalars, vectors, matrices = memory = check_memory(memory)
+    if (type(rng_state) is not np.ndarray or rng_state.dtype is not _UINT64
+            or rng_state.shape != (1,)):
         check_array(rng_state, "rng_state", U, (1,))
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
@@ -710,7 +713,6 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     hashes = np.empty((n_programs, n_tasks), np.uint64) if fingerprint else _NO_HASHES
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
-    scalars, vectors, matrices = memory
     _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
             tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
             n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,

@@ -62,7 +62,8 @@ class Programs:
         one is not an Algorithm or its sizes do not match its arrays."""
         if len(algorithms) == 1:
             alg = algorithms[0]
-            if not (isinstance(alg, Algorithm) and len(alg.code) == len(alg.data) == sum(alg.sizes)):
+            if not (isinstance(alg, Algorithm)
+                    and len(alg.code) == len(alg.data) == sum(alg.sizes)):
                 _check_algorithms(algorithms)
             return cls._of(alg.code, alg.data, np.zeros(1, np.int64),
                            np.array([alg.sizes], np.int64))
