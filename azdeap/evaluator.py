@@ -14,7 +14,7 @@ from azdeap import interpreter
 from azdeap.interpreter import memory_size
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
-from azdeap.space import Memory, check_memory
+from azdeap.space import Memory, check_integer, check_memory
 from azdeap.tasks import Task, check_seed, group_tasks
 
 COMBINATIONS = ("mean", "median")
@@ -146,11 +146,20 @@ class Evaluator(ProcessLocal):
         n_train / n_valid limit the run to a prefix of the examples of every task;
         fingerprint hashes the per-example errors (for a functional cache);
         with rng_reseed >= 0 the random ops restart from that seed for each algorithm
-        (a fingerprint must not depend on what ran before).
+        (a fingerprint must not depend on what ran before).  n_train and n_valid are
+        integers >= 0 (TypeError or ValueError otherwise); with n_valid=0 nothing is
+        validated and every fitness is 0.
         """
+        if n_train is not None:
+            n_train = check_integer(n_train, "n_train", 0)
+        if n_valid is not None:
+            n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
         runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
                                 rng_reseed) for _, batch in self.groups]
+        if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
+            for group in runs:
+                group.fitness[:] = 0.0
         if len(runs) == 1:
             return runs[0].fitness, runs[0].train_steps, runs[0].hashes
         # put each group's tasks back in their places in the task list

@@ -294,6 +294,27 @@ def test_task_fitnesses_of_no_algorithms(linear_tasks, fingerprint):
                                                    and hashes.dtype == np.uint64)
 
 
+def test_task_fitnesses_without_validation_examples_are_0_not_nan():
+    """0 / 0 validation examples in the kernel: NaN on a classification task."""
+    task = Task("c", np.ones((3, 2)), np.array([0.0, 1.0, 0.0]), np.ones((2, 2)),
+                np.array([1.0, 0.0]), classification=True)
+    evaluator = Evaluator([task, tasks.make_tasks("linear", 1, 2, 5, 5)[0]])
+    fitness, steps, hashes = evaluator.task_fitnesses([program(predict="s1 = s2 + s3")],
+                                                      n_valid=0, fingerprint=True)
+    assert fitness.tolist() == [[0.0, 0.0]] and steps.tolist() == [3 + 5]
+    assert hashes.shape == (1, 2)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_train": -1}, ValueError, "n_train must be >= 0, got -1"),
+    ({"n_valid": 1.5}, TypeError, "n_valid must be an integer, got 1.5"),
+])
+def test_task_fitnesses_checks_the_prefix_sizes(linear_tasks, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Evaluator(linear_tasks[:1]).task_fitnesses([program()], **kwargs)
+    assert str(raised.value) == message
+
+
 def test_evaluator_pickles(linear_tasks, random_algorithms):
     evaluator = Evaluator(linear_tasks[:3], RANDOM_MEMORY, combination="median")
     before = evaluator.evaluate_batch(random_algorithms[:10])
