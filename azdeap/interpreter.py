@@ -117,6 +117,9 @@ _HASH_SEED = U(42)
 _NO_HASHES = np.zeros((0, 0), np.uint64)
 _NO_PREDICTIONS = np.zeros((0, 0))
 _UINT64 = np.dtype(U)
+# The memory and rng_state of the last run: a Memory cannot change, nor can the size of an
+# array, so they need no new check when passed again (an Evaluator's are, at every call).
+_PASSED = [None, None]
 
 
 def _inline(function):
@@ -684,14 +687,17 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                         % type(programs).__name__)
     if not isinstance(tasks, TaskBatch):
         raise TypeError("tasks must be an azdeap.tasks.TaskBatch, got %s" % type(tasks).__name__)
-    scalars, vectors, matrices = memory = (memory if type(memory) is Memory
-                                           else check_memory(memory))
-    if not (type(scalars) is type(vectors) is type(matrices) is int and scalars >= 2
-            and vectors >= 1 and matrices >= 0):
-        scalars, vectors, matrices = memory = check_memory(memory)
-    if (type(rng_state) is not np.ndarray or rng_state.dtype is not _UINT64
-            or rng_state.shape != (1,)):
-        check_array(rng_state, "rng_state", U, (1,))
+    if memory is not _PASSED[0] or rng_state is not _PASSED[1]:
+        scalars, vectors, matrices = memory = (memory if type(memory) is Memory
+                                               else check_memory(memory))
+        if not (type(scalars) is type(vectors) is type(matrices) is int and scalars >= 2
+                and vectors >= 1 and matrices >= 0):
+            memory = check_memory(memory)
+        if (type(rng_state) is not np.ndarray or rng_state.dtype is not _UINT64
+                or rng_state.shape != (1,)):
+            check_array(rng_state, "rng_state", U, (1,))
+        _PASSED[:] = memory, rng_state
+    scalars, vectors, matrices = memory
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     if cells is None:
