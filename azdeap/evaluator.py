@@ -5,6 +5,7 @@
 ``evaluate()`` is the one-off convenience.  docs/design.md, "Fitness", defines the
 numbers.
 """
+import math
 import os
 from collections import Counter
 
@@ -184,14 +185,14 @@ class Evaluator(ProcessLocal):
 
     def combine(self, task_fitness):
         """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list).
-        One summation (Python's, left to right) for any B: an algorithm's fitness does not
-        depend on the batch it was evaluated in."""
+        The mean divides the exactly rounded sum (``math.fsum``): an algorithm's fitness
+        does not depend on the batch it was evaluated in, nor on the Python version."""
         n_tasks = task_fitness.shape[1]
         rows = task_fitness.tolist()
         if self.combination == "mean":
             if len(rows) == 1:   # the same sum, without the cost of a comprehension
-                return [sum(rows[0]) / n_tasks]
-            return [sum(row) / n_tasks for row in rows]
+                return [math.fsum(rows[0]) / n_tasks]
+            return [math.fsum(row) / n_tasks for row in rows]
         return [sorted(row)[n_tasks // 2] for row in rows]
 
     def evaluate_batch(self, algorithms):
