@@ -15,7 +15,6 @@ from azdeap.tasks import TaskBatch, check_seed
 _MAX_ERROR = np.finfo(np.float64).max
 
 
-
 class Learner:
     """An evolved algorithm as a scikit-learn-style estimator.
 

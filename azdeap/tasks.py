@@ -218,13 +218,16 @@ class TaskBatch:
         for the Learner, which also needs batches with no training or no validation
         examples; TypeError or ValueError, one line, unless the shapes agree (the values
         are not checked)."""
-        classification = np.asarray(classification, np.bool_)
+        classification = np.ascontiguousarray(classification, np.bool_)
         for name, array, axes in (("train_x", train_x, ("rows", "features", "tasks")),
                                   ("train_y", train_y, ("rows", "tasks")),
                                   ("valid_x", valid_x, ("rows", "features", "tasks")),
                                   ("valid_y", valid_y, ("rows", "tasks"))):
             check_array(array, "TaskBatch.of_arrays: " + name, np.float64, axes)
         n_features, n_tasks = train_x.shape[1:]
+        if not n_features or not n_tasks:
+            raise ValueError("TaskBatch.of_arrays: needs at least 1 feature and 1 task, got "
+                             "train_x of shape %s" % (train_x.shape,))
         for name, array, shape, axes in (
                 ("train_y", train_y, (len(train_x), n_tasks), "rows, tasks"),
                 ("valid_x", valid_x, (len(valid_x), n_features, n_tasks),

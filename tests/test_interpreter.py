@@ -834,6 +834,8 @@ def test_programs_stack_checks_its_algorithms():
                                 "shape (10, 3, 2)"),
     (0, np.zeros((20, 3)), "train_x must be a C-contiguous float64 array of shape (rows, "
                            "features, tasks), got a float64 array of shape (20, 3)"),
+    (0, np.zeros((20, 0, 2)), "needs at least 1 feature and 1 task, got train_x of shape "
+                              "(20, 0, 2)"),
 ])
 def test_task_batch_of_arrays_checks_the_shapes(index, array, message):
     good = linear_batch()   # 20 + 10 rows of 3 features, 2 tasks
