@@ -697,7 +697,6 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                 or rng_state.shape != (1,)):
             check_array(rng_state, "rng_state", U, (1,))
         _PASSED[:] = memory, rng_state
-    scalars, vectors, matrices = memory
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     if cells is None:
@@ -719,6 +718,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     hashes = np.empty((n_programs, n_tasks), np.uint64) if fingerprint else _NO_HASHES
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
+    scalars, vectors, matrices = memory
     _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
             tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
             n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
