@@ -297,6 +297,10 @@ def _cross_check(config):
     if all(value is None for value in dataclasses.astuple(config.budget)):
         raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "
                        "max_seconds")
+    fec = config.fitness.fec
+    if fec is not None and fec.train + fec.valid < 2:
+        raise _Invalid("fitness.fec", "train + valid must be >= 2 (a prediction after Learn "
+                       "must be hashed), got %d + %d" % (fec.train, fec.valid))
     if config.evolution.init not in ("random", "noop"):
         _check_listing(config.evolution.init, config.memory)
 

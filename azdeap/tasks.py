@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from azdeap.space import is_integer
+from azdeap.space import check_array, is_integer
 
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
@@ -221,13 +221,33 @@ class TaskBatch:
     @classmethod
     def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
         """A batch of already stacked examples (train_x (N, F, T), train_y (N, T), ...),
-        unchecked: for callers that checked them (the Learner, which also needs batches
-        with no training or no validation examples)."""
+        for the Learner, which also needs batches with no training or no validation
+        examples; TypeError or ValueError, one line, unless the shapes agree (the values
+        are not checked)."""
+        classification = np.ascontiguousarray(classification, np.bool_)
+        for name, array, axes in (("train_x", train_x, ("rows", "features", "tasks")),
+                                  ("train_y", train_y, ("rows", "tasks")),
+                                  ("valid_x", valid_x, ("rows", "features", "tasks")),
+                                  ("valid_y", valid_y, ("rows", "tasks"))):
+            check_array(array, "TaskBatch.of_arrays: " + name, np.float64, axes)
+        n_features, n_tasks = train_x.shape[1:]
+        if not n_features or not n_tasks:
+            raise ValueError("TaskBatch.of_arrays: needs at least 1 feature and 1 task, got "
+                             "train_x of shape %s" % (train_x.shape,))
+        for name, array, shape, axes in (
+                ("train_y", train_y, (len(train_x), n_tasks), "rows, tasks"),
+                ("valid_x", valid_x, (len(valid_x), n_features, n_tasks),
+                 "rows, features, tasks"),
+                ("valid_y", valid_y, (len(valid_x), n_tasks), "rows, tasks"),
+                ("classification", classification, (n_tasks,), "tasks")):
+            if array.shape != shape:
+                raise ValueError("TaskBatch.of_arrays: %s must have shape %s (%s), got %s"
+                                 % (name, shape, axes, array.shape))
         batch = object.__new__(cls)
         batch.tasks = []
         batch.train_x, batch.train_y = train_x, train_y
         batch.valid_x, batch.valid_y = valid_x, valid_y
-        batch.classification = np.asarray(classification, np.bool_)
+        batch.classification = classification
         batch.n_tasks = train_y.shape[1]
         batch.n_features, batch.n_train, batch.n_valid = (train_x.shape[1], len(train_x),
                                                            len(valid_x))
