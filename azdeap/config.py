@@ -297,6 +297,10 @@ def _cross_check(config):
     if all(value is None for value in dataclasses.astuple(config.budget)):
         raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "
                        "max_seconds")
+    fec = config.fitness.fec
+    if fec is not None and fec.train + fec.valid < 2:
+        raise _Invalid("fitness.fec", "train + valid must be >= 2 (a prediction after Learn "
+                       "must be hashed), got %d + %d" % (fec.train, fec.valid))
     if config.evolution.init not in ("random", "noop"):
         _check_listing(config.evolution.init, config.memory)
 
@@ -309,7 +313,7 @@ def _check_listing(text, memory):
 
 
 # -- public API -------------------------------------------------------------------------
-def config_from_dict(d, source="<dict>"):
+def config_from_dict(d: Optional[dict], source: str = "<dict>") -> "Config":
     """A validated Config from a plain dict (as read from YAML); None gives the demo."""
     try:
         config = _section(Config)({} if d is None else d, "")
@@ -327,7 +331,7 @@ def replace_seed(config, seed, option="--seed"):
         raise ConfigError("%s: %s" % (error.path, error.message)) from None
 
 
-def load_config(path):
+def load_config(path) -> "Config":
     """Load and validate a YAML config; ``None`` gives the 5-minute demo."""
     if path is None:
         return Config()
@@ -349,7 +353,7 @@ def load_config(path):
     return config_from_dict(data, source=str(path))
 
 
-def config_to_dict(config):
+def config_to_dict(config) -> dict:
     """A plain dict (YAML-safe, op names) that ``config_from_dict`` turns back into config."""
     if isinstance(config, Component):
         return {"ops": [ops.OPS[c].name for c in config.ops], "size": config.size,
@@ -372,6 +376,6 @@ _Dumper.add_representer(str, lambda dumper, s: dumper.represent_scalar(
     "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
 
 
-def dump_config(config):
+def dump_config(config: "Config") -> str:
     """YAML text of a config (multi-line listings as block strings), loadable again."""
     return yaml.dump(config_to_dict(config), Dumper=_Dumper, sort_keys=False)

@@ -5,13 +5,18 @@
 ``evaluate()`` is the one-off convenience.  docs/design.md, "Fitness", defines the
 numbers.
 """
+import math
+import os
+from collections import Counter
+
 import numpy as np
 
 from azdeap import interpreter
+from azdeap.interpreter import memory_size
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
-from azdeap.space import Memory
-from azdeap.tasks import group_tasks
+from azdeap.space import Memory, check_integer, check_memory
+from azdeap.tasks import Task, check_seed, group_tasks
 
 COMBINATIONS = ("mean", "median")
 _STATUS_TEXT = {interpreter.BAD_OP: "unknown op code",
@@ -43,26 +48,85 @@ def raise_on_bad_status(status, algorithms, memory):
                          % (which, _STATUS_TEXT[int(status[bad[0]])], *memory))
 
 
+def memory_limit():
+    """The bytes one evaluation or experiment may need: half of this machine's RAM
+    (16 GiB where its size is unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 16 * 2**30
+
+
+def evaluation_bytes(memory, task_sizes):
+    """The bytes of the largest arrays of evaluating tasks in memory; ``task_sizes`` maps
+    (n_features, n_train, n_valid) to a number of tasks.  Counts the examples (each
+    task's arrays and the stacked copy) and the kernel's memory and scratch for the
+    largest group of equally sized tasks."""
+    examples = cells = 0
+    for (features, train, valid), count in task_sizes.items():
+        examples += 2 * count * (train + valid) * (features + 1)
+        scratch = features * (features + 2) * count
+        cells = max(cells, memory_size(memory, features, count) + scratch)
+    return 8 * (examples + cells)
+
+
+def check_bytes(need, who, what, error=ValueError):
+    """error, one line, if need bytes (of what) exceed ``memory_limit()``."""
+    limit = memory_limit()
+    if need > limit:
+        raise error("%s needs about %.1f GiB (%s), more than the limit of %.1f GiB (half of "
+                    "this machine's RAM)" % (who, need / 2**30, what, limit / 2**30))
+
+
+def _checked_tasks(tasks):
+    """tasks as a non-empty list of Tasks, or TypeError or ValueError saying why not."""
+    try:
+        tasks = list(tasks)
+    except TypeError:
+        raise TypeError("tasks must be a list of azdeap.tasks.Task, got %s"
+                        % type(tasks).__name__) from None
+    for i, task in enumerate(tasks):
+        if not isinstance(task, Task):
+            raise TypeError("tasks[%d] must be an azdeap.tasks.Task, got %s"
+                            % (i, type(task).__name__))
+    if not tasks:
+        raise ValueError("an Evaluator needs at least one task")
+    return tasks
+
+
+def _checked_max_abs_error(value):
+    """value as a float if it is a number > 0 (inf allowed)."""
+    problem = "max_abs_error must be a number > 0 (inf allowed), got %r" % (value,)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)):
+        raise TypeError(problem)
+    if not value > 0:
+        raise ValueError(problem)
+    return float(value)
+
+
 class Evaluator(ProcessLocal):
     """Evaluates algorithms on a fixed list of tasks.
 
     tasks: a list of ``azdeap.tasks.Task``; memory: a ``Memory``;
     combination: "mean" or "median" (upper median) of the per-task fitnesses;
-    max_abs_error: a larger |error| (or NaN) stops that task with fitness 0;
-    seed: seeds the generator of the random ops (59-64).
+    max_abs_error: a larger |error| (or NaN) stops that task with fitness 0 (a number
+    > 0, inf allowed); seed: seeds the generator of the random ops (59-64), an integer
+    in 0..2**63-1.  A bad argument is a TypeError or ValueError naming it.
     """
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
                  seed=0):
-        if combination not in COMBINATIONS:
+        self.tasks = _checked_tasks(tasks)
+        self.memory = check_memory(memory)
+        if not isinstance(combination, str) or combination not in COMBINATIONS:
             raise ValueError("combination must be one of %s, got %r" % (COMBINATIONS, combination))
-        self.tasks = list(tasks)
-        if not self.tasks:
-            raise ValueError("an Evaluator needs at least one task")
-        self.memory = Memory(*memory).checked()
         self.combination = combination
-        self.max_abs_error = float(max_abs_error)
-        self.rng_state = np.array([seed], np.uint64)
+        self.max_abs_error = _checked_max_abs_error(max_abs_error)
+        self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
+        sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
+        check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
+                    "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
         self.groups = group_tasks(self.tasks)
         self._new_key()
 
@@ -83,11 +147,20 @@ class Evaluator(ProcessLocal):
         n_train / n_valid limit the run to a prefix of the examples of every task;
         fingerprint hashes the per-example errors (for a functional cache);
         with rng_reseed >= 0 the random ops restart from that seed for each algorithm
-        (a fingerprint must not depend on what ran before).
+        (a fingerprint must not depend on what ran before).  n_train and n_valid are
+        integers >= 0 (TypeError or ValueError otherwise); with n_valid=0 nothing is
+        validated and every fitness is 0.
         """
+        if n_train is not None:
+            n_train = check_integer(n_train, "n_train", 0)
+        if n_valid is not None:
+            n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
         runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
                                 rng_reseed) for _, batch in self.groups]
+        if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
+            for group in runs:
+                group.fitness[:] = 0.0
         if len(runs) == 1:
             return runs[0].fitness, runs[0].train_steps, runs[0].hashes
         # put each group's tasks back in their places in the task list
@@ -111,15 +184,16 @@ class Evaluator(ProcessLocal):
         return result
 
     def combine(self, task_fitness):
-        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list)."""
+        """Combine per-task fitnesses (B, n_tasks) into one fitness per algorithm (a list).
+        The mean divides the exactly rounded sum (``math.fsum``): an algorithm's fitness
+        does not depend on the batch it was evaluated in, nor on the Python version."""
         n_tasks = task_fitness.shape[1]
-        if len(task_fitness) == 1:  # one algorithm: plain Python is faster than numpy
-            values = task_fitness[0].tolist()
-            return [sum(values) / n_tasks if self.combination == "mean"
-                    else sorted(values)[n_tasks // 2]]
+        rows = task_fitness.tolist()
         if self.combination == "mean":
-            return (task_fitness.sum(axis=1) / n_tasks).tolist()
-        return np.sort(task_fitness, axis=1)[:, n_tasks // 2].tolist()
+            if len(rows) == 1:   # the same sum, without the cost of a comprehension
+                return [math.fsum(rows[0]) / n_tasks]
+            return [math.fsum(row) / n_tasks for row in rows]
+        return [sorted(row)[n_tasks // 2] for row in rows]
 
     def evaluate_batch(self, algorithms):
         """A list of ``Evaluation`` tuples, one per algorithm, from one kernel call."""

@@ -6,7 +6,6 @@ the selection tasks (T_select).  Experiments repeat until a candidate's T_select
 fitness exceeds ``sufficient_fitness`` or ``max`` experiments ran; the best
 candidate is then evaluated on the unseen final tasks.
 """
-import os
 import random
 import time
 from collections import Counter
@@ -20,8 +19,7 @@ from azdeap import generator
 from azdeap.algorithm import Individual
 from azdeap.evolution import eaRegularized
 from azdeap.fec import FEC
-from azdeap.evaluator import Evaluator
-from azdeap.interpreter import memory_size
+from azdeap.evaluator import Evaluator, check_bytes, evaluation_bytes
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
 from azdeap.toolbox import population_stats, regularized
@@ -84,41 +82,27 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
     return tasks
 
 
-def memory_limit():
-    """The bytes one experiment may need: half of this machine's RAM (16 GiB where
-    its size is unknown)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (AttributeError, ValueError, OSError):
-        return 16 * 2**30
-
-
 def estimate_bytes(config):
-    """The bytes of the largest arrays of one experiment: the examples of every task spec
-    (each task's arrays and the stacked copy), the interpreter memory of the largest
-    group of equally sized tasks, and the programs of the initial population."""
-    examples = cells = 0
+    """The bytes of the largest arrays of one experiment: those of its evaluators on the
+    search, select and final tasks (``evaluation_bytes``) and the programs of the initial
+    population."""
+    need = 0
     for group in GROUPS:
-        counts = Counter()  # tasks by sizes: an evaluator runs each size group at once
+        sizes = Counter()
         for spec in getattr(config.tasks, group):
-            examples += 2 * spec.count * (spec.train + spec.valid) * (spec.features + 1)
-            counts[spec.features, spec.train, spec.valid] += spec.count
-        cells = max([cells] + [memory_size(config.memory, features, count)
-                               for (features, _, _), count in counts.items()])
+            sizes[spec.features, spec.train, spec.valid] += spec.count
+        need += evaluation_bytes(config.memory, sizes)
     components = config.components.setup, config.components.predict, config.components.learn
     programs = config.evolution.population * sum(c.size for c in components) * (4 * 4 + 3 * 8)
-    return 8 * (examples + cells) + programs
+    return need + programs
 
 
 def check_before_search(config):
     """ExperimentError, one line, if one experiment of config would need more memory than
     ``memory_limit()`` or if a task spec cannot be built (each is built once here), so
     that no problem shows only after the search."""
-    need, limit = estimate_bytes(config), memory_limit()
-    if need > limit:
-        raise ExperimentError("one experiment needs about %.1f GiB (memory, task arrays, "
-                              "population), more than the limit of %.1f GiB (half of this "
-                              "machine's RAM)" % (need / 2**30, limit / 2**30))
+    check_bytes(estimate_bytes(config), "one experiment", "memory, task arrays, population",
+                ExperimentError)
     for group in GROUPS:
         build_tasks(getattr(config.tasks, group), where="tasks." + group)
 

@@ -18,8 +18,9 @@ Each process keeps its own cache: under scoop, every worker caches what it saw.
 """
 from collections import OrderedDict
 
-from azdeap.evaluator import Evaluation
+from azdeap.evaluator import Evaluation, Evaluator
 from azdeap.parallel import ProcessLocal
+from azdeap.space import check_integer
 
 FINGERPRINT_SEED = 235732282
 
@@ -28,13 +29,21 @@ class FEC(ProcessLocal):
     """A functional equivalence cache around an ``Evaluator``."""
 
     def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100):
-        if min(train, valid) < 0 or cache_size < 1 or forget_every < 1:
-            raise ValueError("FEC needs train, valid >= 0 and cache_size, forget_every >= 1")
+        """TypeError or ValueError, one line, unless evaluator is an ``Evaluator`` and the
+        numbers are integers with train >= 1 and train + valid >= 2 (a fingerprint
+        without a prediction made after Learn cannot tell algorithms apart),
+        cache_size, forget_every >= 1."""
+        if not isinstance(evaluator, Evaluator):
+            raise TypeError("FEC: evaluator must be an azdeap.evaluator.Evaluator, got %s"
+                            % type(evaluator).__name__)
+        self.train = check_integer(train, "FEC: train", 1)
+        self.valid = check_integer(valid, "FEC: valid", 0)
+        self.cache_size = check_integer(cache_size, "FEC: cache_size", 1)
+        self.forget_every = check_integer(forget_every, "FEC: forget_every", 1)
+        if train + valid < 2:
+            raise ValueError("FEC: train + valid must be >= 2 (a prediction after Learn must "
+                             "be hashed), got train=%d, valid=%d" % (train, valid))
         self.evaluator = evaluator
-        self.train = train
-        self.valid = valid
-        self.cache_size = cache_size
-        self.forget_every = forget_every
         self.cache = OrderedDict()   # fingerprint -> [fitness, uses, full train steps]
         self.hits = self.misses = self.saved_train_steps = 0
         self._new_key()

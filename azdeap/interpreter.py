@@ -25,7 +25,7 @@ from numba import njit
 
 from azdeap import ops
 from azdeap.programs import Programs
-from azdeap.space import Memory
+from azdeap.space import Memory, check_array, check_memory
 from azdeap.tasks import TaskBatch
 
 U = np.uint64
@@ -116,6 +116,10 @@ _SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 _HASH_SEED = U(42)
 _NO_HASHES = np.zeros((0, 0), np.uint64)
 _NO_PREDICTIONS = np.zeros((0, 0))
+_UINT64 = np.dtype(U)
+# The memory and rng_state of the last run: a Memory cannot change, nor can the size of an
+# array, so they need no new check when passed again (an Evaluator's are, at every call).
+_PASSED = [None, None]
 
 
 def _inline(function):
@@ -673,17 +677,37 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     between runs (default: a new one); with fresh_memory each program starts from zeroed
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
-    Flags are bools and rng_state is uint64: other types would compile the kernel again.
+    Flags are bools: other types would compile the kernel again.  TypeError or
+    ValueError, one line, unless programs and tasks are a Programs and a TaskBatch (which
+    check their arrays when built), memory passes ``check_memory`` and rng_state is a
+    uint64 array of shape (1,).
     """
+    if not isinstance(programs, Programs):
+        raise TypeError("programs must be an azdeap.programs.Programs, got %s"
+                        % type(programs).__name__)
+    if not isinstance(tasks, TaskBatch):
+        raise TypeError("tasks must be an azdeap.tasks.TaskBatch, got %s" % type(tasks).__name__)
+    if memory is not _PASSED[0] or rng_state is not _PASSED[1]:
+        scalars, vectors, matrices = memory = (memory if type(memory) is Memory
+                                               else check_memory(memory))
+        if not (type(scalars) is type(vectors) is type(matrices) is int and scalars >= 2
+                and vectors >= 1 and matrices >= 0):
+            memory = check_memory(memory)
+        if (type(rng_state) is not np.ndarray or rng_state.dtype is not _UINT64
+                or rng_state.shape != (1,)):
+            check_array(rng_state, "rng_state", U, (1,))
+        _PASSED[:] = memory, rng_state
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     if cells is None:
         if not fresh_memory:
             raise ValueError("fresh_memory=False continues from given cells")
         cells = np.empty(size)
-    elif cells.shape != (size,) or cells.dtype != np.float64:
-        raise ValueError("cells must be %d float64 values for memory %r, %d features and "
-                         "%d tasks" % (size, tuple(memory), tasks.n_features, n_tasks))
+    elif (type(cells) is not np.ndarray or cells.shape != (size,) or cells.dtype != np.float64
+          or not cells.flags.c_contiguous):
+        raise ValueError("cells must be %d contiguous float64 values for memory %r, %d "
+                         "features and %d tasks" % (size, tuple(memory), tasks.n_features,
+                                                    n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
     if rng_reseed >= 0:

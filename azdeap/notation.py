@@ -38,7 +38,7 @@ def _address(kind, number):
     return ops.KIND_PREFIX[kind] + str(number) if kind != ops.NO_KIND else ""
 
 
-def format_instruction(code_row, data_row):
+def format_instruction(code_row, data_row) -> str:
     """One instruction (``code`` row op, in1, in2, out and ``data`` row) as text."""
     op, in1, in2, out = (int(x) for x in code_row)
     spec = ops.OPS[op]
@@ -48,7 +48,7 @@ def format_instruction(code_row, data_row):
                             b=_address(kinds[1], in2), d0=d0, d1=d1, d2=d2)
 
 
-def format_algorithm(alg):
+def format_algorithm(alg) -> str:
     """The whole algorithm in the text notation, Setup, Predict and Learn in order."""
     lines, rows = [], zip(alg.code.tolist(), alg.data.tolist())
     for header, size in zip(HEADERS, alg.sizes):
@@ -130,7 +130,7 @@ def _parse_instruction(line, number, memory):
     return (op, numbers.get("a", 0), numbers.get("b", 0), numbers.get("o", 0)), data
 
 
-def parse_algorithm(text, memory=None):
+def parse_algorithm(text: str, memory=None) -> tuple:
     """Parse the text notation into ``(code, data, sizes)`` arrays.
 
     ``memory`` (an :class:`azdeap.algorithm.Memory`), if given, bounds the addresses.

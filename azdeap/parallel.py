@@ -12,6 +12,9 @@ import random
 from collections import OrderedDict
 from contextlib import contextmanager
 
+from deap import creator
+
+from azdeap.algorithm import Algorithm
 from azdeap.programs import Programs
 
 _INSTANCES = OrderedDict()   # key -> instance, in this process
@@ -58,11 +61,61 @@ def random_state_kept():
         random.setstate(state)
 
 
+class _CreatorClass:
+    """A class made by ``deap.creator``, as ``pack`` sends it: its definition, which
+    unpickles to the class of that name in the receiving process if that class has the
+    same definition, and makes and registers it there (as DEAP does) otherwise.  DEAP's
+    own pickling of such a class makes a new one, replacing the registered one, at every
+    unpickling."""
+
+    def __init__(self, cls):
+        name, base, attributes = cls.reduce_args
+        self.definition = (name, _portable(base),
+                           {key: _portable(value) for key, value in attributes.items()})
+
+    def __reduce__(self):
+        return _creator_class, self.definition
+
+
+def _portable(value):
+    """value, or a _CreatorClass if it is a class made by deap.creator."""
+    return _CreatorClass(value) if isinstance(value, creator.MetaCreator) else value
+
+
+def _creator_class(name, base, attributes):
+    """The class deap.creator registers under name, if it has this definition; otherwise
+    a new one, registered (``creator.meta_create``, what DEAP's unpickling calls)."""
+    existing = getattr(creator, name, None)
+    if isinstance(existing, creator.MetaCreator) and existing.reduce_args[1] is base:
+        try:
+            if existing.reduce_args[2] == attributes:
+                return existing
+        except ValueError:   # numpy arrays among the attributes: not comparable
+            pass
+    return creator.meta_create(name, base, attributes)
+
+
+class _Packed(tuple):
+    """What ``pack`` returns: ``(type, Programs, fitness values)``; a ``deap.creator``
+    type travels as a _CreatorClass."""
+
+    def __reduce__(self):
+        cls, programs, values = self
+        return _Packed, ((_portable(cls), programs, values),)
+
+
 def pack(individuals):
     """Individuals of one Algorithm type as ``(type, Programs, fitness values)``, for
-    sending to another process; only the programs and fitness values travel."""
+    sending to another process; only the programs and fitness values travel, and a
+    ``deap.creator`` type unpickles to the receiving process's class of that name and
+    definition (made there if it has none)."""
+    cls = type(individuals[0]) if len(individuals) else Algorithm
+    for individual in individuals:
+        if type(individual) is not cls:
+            raise ValueError("pack: individuals must be of one type, got %s and %s"
+                             % (cls.__name__, type(individual).__name__))
     values = [ind.fitness.values if ind.fitness.valid else None for ind in individuals]
-    return type(individuals[0]), Programs.stack(individuals), values
+    return _Packed((cls, Programs.stack(individuals), values))
 
 
 def unpack(packed):

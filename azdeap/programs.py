@@ -5,14 +5,25 @@ pickling one object per algorithm costs more than breeding it.  A ``Programs`` i
 sequence of algorithms (an evaluator takes it as it takes a list), and
 ``ProgramSlots`` keeps a population's programs to take and put by slot.
 """
-from itertools import chain
-
 import numpy as np
 from numba import njit
 
 from azdeap.algorithm import Algorithm
+from azdeap.space import check_array
 
 _VIEW = Algorithm()  # the template of the algorithms Programs[b] returns
+
+
+def _check_algorithms(algorithms):
+    """TypeError or ValueError naming the first item that is not an Algorithm or whose
+    sizes do not match its arrays."""
+    for i, alg in enumerate(algorithms):
+        if not isinstance(alg, Algorithm):
+            raise TypeError("algorithms[%d] must be an azdeap.algorithm.Algorithm, got %s"
+                            % (i, type(alg).__name__))
+        if not len(alg.code) == len(alg.data) == sum(alg.sizes):
+            raise ValueError("algorithms[%d]: sizes %r do not match %d rows of code and data"
+                             % (i, alg.sizes, len(alg.code)))
 
 
 class Programs:
@@ -23,24 +34,59 @@ class Programs:
     __slots__ = ("code", "data", "offsets", "sizes")
 
     def __init__(self, code, data, offsets, sizes):
+        """TypeError or ValueError, one line, unless the arrays have these types and
+        shapes and every program lies within the rows of code."""
+        check_array(code, "Programs: code", np.int32, ("n", 4))
+        check_array(data, "Programs: data", np.float64, ("n", 3))
+        check_array(offsets, "Programs: offsets", np.int64, ("programs",))
+        check_array(sizes, "Programs: sizes", np.int64, ("programs", 3))
+        if len(data) != len(code):
+            raise ValueError("Programs: code and data must have one row per instruction, got "
+                             "shapes %s and %s" % (code.shape, data.shape))
+        if len(sizes) != len(offsets):
+            raise ValueError("Programs: offsets and sizes must have one row per program, got "
+                             "shapes %s and %s" % (offsets.shape, sizes.shape))
+        outside = (offsets < 0) | (sizes < 0).any(axis=1) | (offsets + sizes.sum(axis=1)
+                                                            > len(code))
+        if outside.any():
+            b = int(np.flatnonzero(outside)[0])
+            raise ValueError("Programs: program %d (offset %d, sizes %s) is not within the %d "
+                             "rows of code" % (b, offsets[b], sizes[b].tolist(), len(code)))
         self.code, self.data, self.offsets, self.sizes = code, data, offsets, sizes
 
     @classmethod
+    def _of(cls, code, data, offsets, sizes):
+        """Programs of arrays that are right by construction, unchecked."""
+        programs = object.__new__(cls)
+        programs.code, programs.data, programs.offsets, programs.sizes = code, data, offsets, sizes
+        return programs
+
+    @classmethod
     def stack(cls, algorithms) -> "Programs":
-        """The programs of a sequence of algorithms, in order (a Programs itself)."""
+        """The programs of a sequence of algorithms, in order (a Programs is returned as
+        it is); TypeError or ValueError if one is not an Algorithm or its sizes do not
+        match its arrays."""
         if isinstance(algorithms, Programs):
             return algorithms
         if len(algorithms) == 1:
             alg = algorithms[0]
-            return cls(alg.code, alg.data, np.zeros(1, np.int64), np.array([alg.sizes], np.int64))
-        sizes = np.fromiter(chain.from_iterable([alg.sizes for alg in algorithms]), np.int64,
-                            3 * len(algorithms)).reshape(-1, 3)
+            if not (isinstance(alg, Algorithm)
+                    and len(alg.code) == len(alg.data) == sum(alg.sizes)):
+                _check_algorithms(algorithms)
+            return cls._of(alg.code, alg.data, np.zeros(1, np.int64),
+                           np.array([alg.sizes], np.int64))
+        try:
+            sizes = np.array([alg.sizes for alg in algorithms], np.int64).reshape(-1, 3)
+            code = np.concatenate([alg.code for alg in algorithms] or [np.zeros((0, 4), np.int32)])
+            data = np.concatenate([alg.data for alg in algorithms] or [np.zeros((0, 3))])
+        except (AttributeError, TypeError, ValueError):
+            _check_algorithms(algorithms)
+            raise
+        if not len(code) == len(data) == sizes.sum():  # then no program reads past the arrays
+            _check_algorithms(algorithms)
         offsets = np.zeros(len(sizes), np.int64)
         np.cumsum(sizes.sum(axis=1)[:-1], out=offsets[1:])
-        if not len(sizes):
-            return cls(np.zeros((0, 4), np.int32), np.zeros((0, 3)), offsets, sizes)
-        return cls(np.concatenate([alg.code for alg in algorithms]),
-                   np.concatenate([alg.data for alg in algorithms]), offsets, sizes)
+        return cls._of(code, data, offsets, sizes)
 
     def __len__(self):
         return len(self.offsets)
@@ -53,8 +99,8 @@ class Programs:
 
     def take(self, indices) -> "Programs":
         """The programs at indices, stacked anew."""
-        return Programs(*_gather(self.code, self.data, self.offsets, self.sizes,
-                                 np.asarray(indices, np.int64)))
+        return Programs._of(*_gather(self.code, self.data, self.offsets, self.sizes,
+                                     np.asarray(indices, np.int64)))
 
     def __getstate__(self):
         return self.code, self.data, self.offsets, self.sizes
@@ -91,8 +137,9 @@ class ProgramSlots:
     def _respace(self, programs, room):
         """Hold programs in slots of room rows."""
         n, self.room = len(programs), room
-        self.programs = Programs(np.zeros((n * room, 4), np.int32), np.zeros((n * room, 3)),
-                                 np.arange(n, dtype=np.int64) * room, programs.sizes.copy())
+        self.programs = Programs._of(np.zeros((n * room, 4), np.int32),
+                                     np.zeros((n * room, 3)),
+                                     np.arange(n, dtype=np.int64) * room, programs.sizes.copy())
         self.put(np.arange(n), programs)
 
     def take(self, slots) -> Programs:

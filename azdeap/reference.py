@@ -44,11 +44,11 @@ def Learn():
   m0 = m0 + m1"""
 
 
-def linear_regressor(learning_rate=0.001, cls=Algorithm):
+def linear_regressor(learning_rate: float = 0.001, cls: type = Algorithm) -> Algorithm:
     """The README's linear regressor (memory: 5 scalars, 3 vectors)."""
     return cls.from_text(LINEAR_REGRESSOR.format(learning_rate=repr(float(learning_rate))))
 
 
-def neural_network(learning_rate=0.01, cls=Algorithm):
+def neural_network(learning_rate: float = 0.01, cls: type = Algorithm) -> Algorithm:
     """NEURAL_NET_ALGORITHM (memory: 5 scalars, 9 vectors, 2 matrices)."""
     return cls.from_text(NEURAL_NETWORK.format(learning_rate=repr(float(learning_rate))))

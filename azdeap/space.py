@@ -19,6 +19,33 @@ def is_integer(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def check_integer(value, name, low):
+    """int(value) if value is an integer >= low; TypeError or ValueError naming it
+    otherwise."""
+    if not is_integer(value):
+        raise TypeError("%s must be an integer, got %r" % (name, value))
+    if value < low:
+        raise ValueError("%s must be >= %d, got %d" % (name, low, value))
+    return int(value)
+
+
+def check_array(array, name, dtype, shape):
+    """TypeError naming the array unless it is a C-contiguous numpy array of dtype whose
+    shape matches ``shape``: a tuple of lengths, or of names for any length."""
+    dtype = np.dtype(dtype)
+    if (isinstance(array, np.ndarray) and array.dtype == dtype and array.flags.c_contiguous
+            and len(array.shape) == len(shape)
+            and all(isinstance(want, str) or have == want
+                    for have, want in zip(array.shape, shape))):
+        return
+    got = type(array).__name__
+    if isinstance(array, np.ndarray):
+        got = "a %s%s array of shape %s" % ("" if array.flags.c_contiguous
+                                            else "non-contiguous ", array.dtype, array.shape)
+    raise TypeError("%s must be a C-contiguous %s array of shape (%s%s), got %s"
+                    % (name, dtype, ", ".join(map(str, shape)), "," * (len(shape) == 1), got))
+
+
 class Memory(NamedTuple):
     """Number of scalar, vector and matrix addresses."""
     scalars: int = 4
@@ -35,6 +62,17 @@ class Memory(NamedTuple):
                              "vector (v0 features), got %d scalars, %d vectors"
                              % (self.scalars, self.vectors))
         return self
+
+
+def check_memory(memory) -> Memory:
+    """memory (a Memory or 3 counts) as a Memory of Python ints that can run algorithms
+    (``Memory.checked``); TypeError if it is not 3 counts."""
+    try:
+        memory = Memory(*memory)
+    except TypeError:
+        raise TypeError("memory must be a Memory (scalars, vectors, matrices), got %r"
+                        % (memory,)) from None
+    return Memory(*map(int, memory.checked()))
 
 
 class SearchSpace(NamedTuple):
@@ -76,7 +114,7 @@ def check_space(space) -> SearchSpace:
     of its mutable components are consistent; SpaceError naming the first problem
     otherwise."""
     try:
-        memory = Memory(*space.memory).checked()
+        memory = check_memory(space.memory)
     except (TypeError, ValueError) as error:
         raise SpaceError("memory", str(error)) from None
     codes = []

@@ -8,10 +8,11 @@ draws), so the tasks have the same recipe and seeds as the C++ ones but not the 
 """
 from dataclasses import dataclass
 from itertools import combinations
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from azdeap.space import is_integer
+from azdeap.space import check_array, is_integer
 
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
@@ -91,7 +92,8 @@ def _split(name, x, y, n_train, classification=False):
     return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:], classification)
 
 
-def scalar_linear_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
+def scalar_linear_regression(n_features: int, n_train: int, n_valid: int, param_seed: int = 1001,
+                             data_seed: int = 11001) -> Task:
     """Label = dot(w, x); x and w iid N(0, 1); no bias, no noise."""
     param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     x = _rng(data_seed + 939723201).standard_normal((n_train + n_valid, n_features))
@@ -99,7 +101,8 @@ def scalar_linear_regression(n_features, n_train, n_valid, param_seed=1001, data
     return _split(f"linear(param={param_seed},data={data_seed})", x, x @ w, n_train)
 
 
-def scalar_2layer_nn_regression(n_features, n_train, n_valid, param_seed=1001, data_seed=11001):
+def scalar_2layer_nn_regression(n_features: int, n_train: int, n_valid: int,
+                                param_seed: int = 1001, data_seed: int = 11001) -> Task:
     """Teacher net: label = dot(relu(W1 @ x), w2), W1 rows 0 and 2 and w2 entries 0 and 2
     zeroed (those that exist); x, W1 then w2 iid N(0, 1); no biases, no noise."""
     param_seed, data_seed = _checked_seeds(param_seed, data_seed)
@@ -114,8 +117,9 @@ def scalar_2layer_nn_regression(n_features, n_train, n_valid, param_seed=1001, d
     return _split(f"teacher(param={param_seed},data={data_seed})", x, y, n_train)
 
 
-def projected_binary_classification(x, y, classes, n_features, n_train, n_valid,
-                                    param_seed=1001, data_seed=11001):
+def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple[int, int],
+                                    n_features: int, n_train: int, n_valid: int,
+                                    param_seed: int = 1001, data_seed: int = 11001) -> Task:
     """Binary task from labelled data (x: (N, D...) rows, y: (N,) class labels).
 
     Keeps the examples of ``classes = (a, b)`` (label 0.0 for a, 1.0 for b), shuffles them
@@ -163,8 +167,10 @@ def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS, name="seeds"):
     return [s % 2**32 for s in seeds]
 
 
-def make_tasks(kind, count, n_features, n_train, n_valid, param_seeds=(), data_seeds=(),
-               x=None, y=None, class_pairs=None):
+def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: int,
+               param_seeds: Sequence[int] = (), data_seeds: Sequence[int] = (),
+               x: Optional[np.ndarray] = None, y: Optional[np.ndarray] = None,
+               class_pairs: Optional[Sequence[Tuple[int, int]]] = None) -> List[Task]:
     """`count` tasks of `kind` ("linear", "teacher" or "projected"), seeded by `seeds_for`.
 
     "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
@@ -215,13 +221,33 @@ class TaskBatch:
     @classmethod
     def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
         """A batch of already stacked examples (train_x (N, F, T), train_y (N, T), ...),
-        unchecked: for callers that checked them (the Learner, which also needs batches
-        with no training or no validation examples)."""
+        for the Learner, which also needs batches with no training or no validation
+        examples; TypeError or ValueError, one line, unless the shapes agree (the values
+        are not checked)."""
+        classification = np.ascontiguousarray(classification, np.bool_)
+        for name, array, axes in (("train_x", train_x, ("rows", "features", "tasks")),
+                                  ("train_y", train_y, ("rows", "tasks")),
+                                  ("valid_x", valid_x, ("rows", "features", "tasks")),
+                                  ("valid_y", valid_y, ("rows", "tasks"))):
+            check_array(array, "TaskBatch.of_arrays: " + name, np.float64, axes)
+        n_features, n_tasks = train_x.shape[1:]
+        if not n_features or not n_tasks:
+            raise ValueError("TaskBatch.of_arrays: needs at least 1 feature and 1 task, got "
+                             "train_x of shape %s" % (train_x.shape,))
+        for name, array, shape, axes in (
+                ("train_y", train_y, (len(train_x), n_tasks), "rows, tasks"),
+                ("valid_x", valid_x, (len(valid_x), n_features, n_tasks),
+                 "rows, features, tasks"),
+                ("valid_y", valid_y, (len(valid_x), n_tasks), "rows, tasks"),
+                ("classification", classification, (n_tasks,), "tasks")):
+            if array.shape != shape:
+                raise ValueError("TaskBatch.of_arrays: %s must have shape %s (%s), got %s"
+                                 % (name, shape, axes, array.shape))
         batch = object.__new__(cls)
         batch.tasks = []
         batch.train_x, batch.train_y = train_x, train_y
         batch.valid_x, batch.valid_y = valid_x, valid_y
-        batch.classification = np.asarray(classification, np.bool_)
+        batch.classification = classification
         batch.n_tasks = train_y.shape[1]
         batch.n_features, batch.n_train, batch.n_valid = (train_x.shape[1], len(train_x),
                                                            len(valid_x))

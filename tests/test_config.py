@@ -207,6 +207,8 @@ def test_bad_integers_rejected(value):
     ({"tasks": {"randomize_seeds": "yes please"}}, "tasks.randomize_seeds", "true or false"),
     ({"evolution": {"mutate_prob": 1.5}}, "evolution.mutate_prob", "got 1.5"),
     ({"fitness": {"max_abs_error": 0}}, "fitness.max_abs_error", "> 0"),
+    ({"fitness": {"fec": {"train": 1, "valid": 0}}}, "fitness.fec",
+     "train + valid must be >= 2 (a prediction after Learn must be hashed), got 1 + 0"),
     ({"memory": {"scalars": 1}}, "memory.scalars", ">= 2"),
     ({"tasks": {"select": [{"features": 300}]}}, "tasks.select[0].features", "1..256"),
     ({"tasks": {"final": []}}, "tasks.final", "non-empty list"),

@@ -273,6 +273,48 @@ def test_evaluation_pickles(linear_tasks, readme_regressor):
     assert back == result and back.train_steps == result.train_steps == 200
 
 
+@pytest.mark.parametrize("combination", ["mean", "median"])
+def test_one_call_and_a_batch_agree_bit_for_bit(linear_tasks, readme_regressor, combination):
+    """10 tasks: numpy's pairwise sum and Python's left-to-right sum of the task fitnesses
+    differ in the last bit; both paths must use one."""
+    algorithms = [readme_regressor(lr) for lr in np.linspace(0.001, 0.02, 20)]
+    evaluator = Evaluator(linear_tasks, RANDOM_MEMORY, combination)
+    batch = [r[0] for r in evaluator.evaluate_batch(algorithms)]
+    assert batch == [evaluator(alg)[0] for alg in algorithms]
+    assert evaluator.combine(np.zeros((0, 10))) == []
+
+
+@pytest.mark.parametrize("fingerprint", [False, True])
+def test_task_fitnesses_of_no_algorithms(linear_tasks, fingerprint):
+    evaluator = Evaluator(linear_tasks[:3] + tasks.make_tasks("linear", 2, 3, 5, 5))
+    fitness, steps, hashes = evaluator.task_fitnesses([], fingerprint=fingerprint)
+    assert fitness.shape == (0, 5) and fitness.dtype == np.float64
+    assert steps.shape == (0,) and steps.dtype == np.int64
+    assert hashes is None if not fingerprint else (hashes.shape == (0, 5)
+                                                   and hashes.dtype == np.uint64)
+
+
+def test_task_fitnesses_without_validation_examples_are_0_not_nan():
+    """0 / 0 validation examples in the kernel: NaN on a classification task."""
+    task = Task("c", np.ones((3, 2)), np.array([0.0, 1.0, 0.0]), np.ones((2, 2)),
+                np.array([1.0, 0.0]), classification=True)
+    evaluator = Evaluator([task, tasks.make_tasks("linear", 1, 2, 5, 5)[0]])
+    fitness, steps, hashes = evaluator.task_fitnesses([program(predict="s1 = s2 + s3")],
+                                                      n_valid=0, fingerprint=True)
+    assert fitness.tolist() == [[0.0, 0.0]] and steps.tolist() == [3 + 5]
+    assert hashes.shape == (1, 2)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_train": -1}, ValueError, "n_train must be >= 0, got -1"),
+    ({"n_valid": 1.5}, TypeError, "n_valid must be an integer, got 1.5"),
+])
+def test_task_fitnesses_checks_the_prefix_sizes(linear_tasks, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Evaluator(linear_tasks[:1]).task_fitnesses([program()], **kwargs)
+    assert str(raised.value) == message
+
+
 def test_evaluator_pickles(linear_tasks, random_algorithms):
     evaluator = Evaluator(linear_tasks[:3], RANDOM_MEMORY, combination="median")
     before = evaluator.evaluate_batch(random_algorithms[:10])
@@ -362,3 +404,85 @@ def test_wide_features_up_to_256(readme_regressor):
     task_list = tasks.make_tasks("linear", 2, 256, 5, 3)
     expected = np.mean([sgd_fitness(task, 0.001) for task in task_list])
     assert evaluate(readme_regressor(0.001), task_list) == pytest.approx(expected, rel=1e-10)
+
+
+# -- arguments: one error line naming the argument and what it may be --------------------
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"max_abs_error": float("nan")}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got nan"),
+    ({"max_abs_error": -1}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got -1"),
+    ({"max_abs_error": 0.0}, ValueError,
+     "max_abs_error must be a number > 0 (inf allowed), got 0.0"),
+    ({"max_abs_error": "100"}, TypeError,
+     "max_abs_error must be a number > 0 (inf allowed), got '100'"),
+    ({"max_abs_error": True}, TypeError,
+     "max_abs_error must be a number > 0 (inf allowed), got True"),
+    ({"combination": "max"}, ValueError,
+     "combination must be one of ('mean', 'median'), got 'max'"),
+    ({"combination": ["mean"]}, ValueError,
+     "combination must be one of ('mean', 'median'), got ['mean']"),
+    ({"seed": -1}, ValueError, "seed must be an integer in 0..2**63-1, got -1"),
+    ({"seed": 2**64}, ValueError, "seed must be an integer in 0..2**63-1, got %d" % 2**64),
+    ({"seed": 1.5}, TypeError, "seed must be an integer in 0..2**63-1, got 1.5"),
+    ({"memory": 5}, TypeError, "memory must be a Memory (scalars, vectors, matrices), got 5"),
+    ({"memory": (1, 2, 3, 4)}, TypeError,
+     "memory must be a Memory (scalars, vectors, matrices), got (1, 2, 3, 4)"),
+])
+def test_bad_arguments_are_one_clear_line(linear_tasks, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Evaluator(linear_tasks[:2], **kwargs)
+    assert str(raised.value) == message
+
+
+def test_infinite_max_abs_error_is_allowed(linear_tasks, readme_regressor):
+    assert Evaluator(linear_tasks[:2], README_MEMORY, max_abs_error=np.inf)(
+        readme_regressor())[0] == Evaluator(linear_tasks[:2], README_MEMORY)(readme_regressor())[0]
+
+
+@pytest.mark.parametrize("task_list, message", [
+    ("abc", "tasks[0] must be an azdeap.tasks.Task, got str"),
+    (5, "tasks must be a list of azdeap.tasks.Task, got int"),
+    ([], "an Evaluator needs at least one task"),
+])
+def test_tasks_must_be_tasks(task_list, message):
+    with pytest.raises((TypeError, ValueError)) as raised:
+        Evaluator(task_list)
+    assert str(raised.value) == message
+
+
+def test_a_task_among_tasks_that_is_not_one(linear_tasks):
+    with pytest.raises(TypeError, match=r"^tasks\[1\] must be an azdeap.tasks.Task, got "
+                                        r"ndarray$"):
+        Evaluator([linear_tasks[0], np.zeros(3)])
+
+
+# -- memory: refused before allocating, with the estimate ---------------------------------
+GIB_LINE = (r"^Evaluator needs about [\d.]+ GiB \(memory \(%s\) for %d tasks, and the task "
+            r"arrays\), more than the limit of [\d.]+ GiB \(half of this machine's RAM\)$")
+
+
+@pytest.mark.parametrize("memory", [(10**12, 3, 1), (2, 1, 10**8)])
+def test_a_huge_memory_is_refused_before_allocating(linear_tasks, memory):
+    with pytest.raises(ValueError, match=GIB_LINE % (", ".join(map(str, memory)), 10)):
+        Evaluator(linear_tasks, memory)
+
+
+def test_many_tasks_are_refused_before_stacking(linear_tasks, monkeypatch):
+    import azdeap.evaluator
+    need = azdeap.evaluator.evaluation_bytes(Memory(4, 3, 1), {(4, 100, 100): 10})
+    monkeypatch.setattr(azdeap.evaluator, "memory_limit", lambda: need - 1)
+    monkeypatch.setattr(azdeap.evaluator, "group_tasks", None)   # must not be reached
+    with pytest.raises(ValueError, match=GIB_LINE % ("4, 3, 1", 10)):
+        Evaluator(linear_tasks, Memory(4, 3, 1))
+    monkeypatch.setattr(azdeap.evaluator, "group_tasks", tasks.group_tasks)
+    monkeypatch.setattr(azdeap.evaluator, "memory_limit", lambda: need)
+    Evaluator(linear_tasks, Memory(4, 3, 1))   # at the limit
+
+
+def test_evaluation_bytes_counts_examples_kernel_memory_and_scratch():
+    from azdeap.evaluator import evaluation_bytes
+    # 3 tasks of F=4, 10 + 5 examples: 2 copies of 15 rows of 5 numbers each; kernel:
+    # memory (4 + 3*4 + 1*16) * 3 cells and scratch (16 + 2*4) * 3 cells
+    assert evaluation_bytes(Memory(4, 3, 1), {(4, 10, 5): 3}) == \
+        8 * (2 * 3 * 15 * 5 + 32 * 3 + 24 * 3)

@@ -156,11 +156,44 @@ def test_forget_every_1_erases_at_first_hit(tasks, readme_regressor):
     assert [fec(alg).cached for _ in range(4)] == [False, True, False, True]
 
 
-def test_invalid_parameters(tasks):
-    evaluator = Evaluator(tasks, MEMORY)
-    for kwargs in ({"train": -1}, {"valid": -1}, {"cache_size": 0}, {"forget_every": 0}):
-        with pytest.raises(ValueError):
-            FEC(evaluator, **kwargs)
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"train": 0}, ValueError, "train must be >= 1, got 0"),
+    ({"train": 0, "valid": 0}, ValueError, "train must be >= 1, got 0"),
+    ({"train": 1, "valid": 0}, ValueError, "train + valid must be >= 2 (a prediction after "
+                                           "Learn must be hashed), got train=1, valid=0"),
+    ({"valid": -1}, ValueError, "valid must be >= 0, got -1"),
+    ({"cache_size": 0}, ValueError, "cache_size must be >= 1, got 0"),
+    ({"forget_every": 0}, ValueError, "forget_every must be >= 1, got 0"),
+    ({"train": 2.5}, TypeError, "train must be an integer, got 2.5"),
+    ({"valid": "10"}, TypeError, "valid must be an integer, got '10'"),
+    ({"cache_size": None}, TypeError, "cache_size must be an integer, got None"),
+    ({"forget_every": True}, TypeError, "forget_every must be an integer, got True"),
+])
+def test_invalid_parameters(tasks, kwargs, error, words):
+    with pytest.raises(error) as raised:
+        FEC(Evaluator(tasks, MEMORY), **kwargs)
+    assert str(raised.value) == "FEC: " + words
+
+
+def test_evaluator_must_be_an_evaluator():
+    with pytest.raises(TypeError, match=r"^FEC: evaluator must be an "
+                                        r"azdeap.evaluator.Evaluator, got str$"):
+        FEC("evaluator")
+
+
+@pytest.mark.parametrize("train, valid", [(0, 0), (0, 10), (1, 0)])
+def test_a_fingerprint_blind_to_learn_is_refused(tasks, readme_regressor, train, valid):
+    """Such a fingerprint hashes no prediction made after Learn ran: every algorithm that
+    differs only in Learn would get the first one's cached fitness."""
+    with pytest.raises(ValueError, match="^FEC: train"):
+        fec_of(tasks, train=train, valid=valid)
+
+
+@pytest.mark.parametrize("train, valid", [(1, 1), (2, 0)])
+def test_the_smallest_fingerprints_see_learn(tasks, readme_regressor, train, valid):
+    fec = fec_of(tasks, train=train, valid=valid)
+    slow, fast = fec(readme_regressor(0.001)), fec(readme_regressor(0.1))
+    assert not fast.cached and slow[0] != fast[0]
 
 
 def test_stats_counts(tasks, readme_regressor):

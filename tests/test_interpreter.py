@@ -727,8 +727,123 @@ def test_run_checks_its_memory_cells():
     state = np.zeros(1, np.uint64)
     with pytest.raises(ValueError, match="fresh_memory"):
         interpreter.run(programs, batch, memory=Memory(), rng_state=state, fresh_memory=False)
-    with pytest.raises(ValueError, match="cells must be"):
-        interpreter.run(programs, batch, memory=Memory(), rng_state=state, cells=np.zeros(3))
+    size = interpreter.memory_size(Memory(), batch.n_features, batch.n_tasks)
+    for cells in (np.zeros(3), np.zeros(2 * size)[::2], [0.0] * size):
+        with pytest.raises(ValueError, match=r"^cells must be %d contiguous float64 values for "
+                                             r"memory \(4, 3, 1\), 3 features and 2 tasks$"
+                                             % size):
+            interpreter.run(programs, batch, memory=Memory(), rng_state=state, cells=cells)
+
+
+def run_with(**changes):
+    """interpreter.run of the README regressor on linear_batch(), with arguments changed."""
+    from azdeap import reference
+    arguments = dict(programs=Programs.stack([reference.linear_regressor()]),
+                     tasks=linear_batch(), memory=Memory(5, 3, 0),
+                     rng_state=np.zeros(1, np.uint64))
+    arguments.update(changes)
+    return interpreter.run(arguments.pop("programs"), arguments.pop("tasks"), **arguments)
+
+
+@pytest.mark.parametrize("changes, error, message", [
+    ({"memory": Memory(1, 3, 0)}, ValueError, "memory needs at least 2 scalars (s0 label, s1 "
+                                               "prediction) and 1 vector (v0 features), got "
+                                               "1 scalars, 3 vectors"),
+    ({"memory": (5, 0, 0)}, ValueError, "memory needs at least 2 scalars"),
+    ({"memory": Memory(5, 3, -1)}, ValueError, "memory sizes must be integers >= 0"),
+    ({"memory": Memory(5.0, 3, 0)}, ValueError, "memory sizes must be integers >= 0"),
+    ({"memory": 5}, TypeError, "memory must be a Memory (scalars, vectors, matrices), got 5"),
+    ({"rng_state": np.zeros(1)}, TypeError, "rng_state must be a C-contiguous uint64 array of "
+                                            "shape (1,), got a float64 array of shape (1,)"),
+    ({"rng_state": np.zeros(0, np.uint64)}, TypeError,
+     "rng_state must be a C-contiguous uint64 array of shape (1,), got a uint64 array of "
+     "shape (0,)"),
+    ({"rng_state": [0]}, TypeError, "rng_state must be a C-contiguous uint64 array of shape "
+                                    "(1,), got list"),
+    ({"programs": [1, 2]}, TypeError, "programs must be an azdeap.programs.Programs, got list"),
+    ({"tasks": "tasks"}, TypeError, "tasks must be an azdeap.tasks.TaskBatch, got str"),
+])
+def test_run_checks_its_arguments(changes, error, message):
+    with pytest.raises(error) as raised:
+        run_with(**changes)
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+def test_run_accepts_numpy_counts_in_its_memory():
+    assert run_with(memory=Memory(*np.array([5, 3, 0]))).status.tolist() == [interpreter.OK]
+
+
+def raw_programs(**changes):
+    """The arrays of one 3-instruction program (sizes 1, 1, 1), with changes."""
+    arrays = dict(code=np.zeros((3, 4), np.int32), data=np.zeros((3, 3)),
+                  offsets=np.zeros(1, np.int64), sizes=np.ones((1, 3), np.int64))
+    arrays.update(changes)
+    return arrays
+
+
+@pytest.mark.parametrize("changes, error, message", [
+    ({"offsets": np.array([1])}, ValueError, "Programs: program 0 (offset 1, sizes [1, 1, 1]) "
+                                             "is not within the 3 rows of code"),
+    ({"offsets": np.array([-3])}, ValueError, "Programs: program 0 (offset -3, sizes"),
+    ({"sizes": np.array([[2, 2, -1]])}, ValueError, "Programs: program 0 (offset 0, sizes "
+                                                    "[2, 2, -1]) is not within"),
+    ({"sizes": np.ones((2, 3), np.int64)}, ValueError,
+     "Programs: offsets and sizes must have one row per program, got shapes (1,) and (2, 3)"),
+    ({"data": np.zeros((2, 3))}, ValueError,
+     "Programs: code and data must have one row per instruction, got shapes (3, 4) and (2, 3)"),
+    ({"code": np.zeros((3, 4))}, TypeError,
+     "Programs: code must be a C-contiguous int32 array of shape (n, 4), got a float64 array "
+     "of shape (3, 4)"),
+    ({"data": np.zeros((3, 3), np.float32)}, TypeError, "Programs: data must be a "
+                                                         "C-contiguous float64 array"),
+    ({"code": np.zeros((4, 3), np.int32).T}, TypeError, "Programs: code must be a C-contig"),
+    ({"sizes": [[1, 1, 1]]}, TypeError, "Programs: sizes must be a C-contiguous int64 array "
+                                        "of shape (programs, 3), got list"),
+])
+def test_programs_check_their_arrays(changes, error, message):
+    with pytest.raises(error) as raised:
+        Programs(**raw_programs(**changes))
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+
+
+def test_programs_stack_checks_its_algorithms():
+    from azdeap import Algorithm
+    with pytest.raises(TypeError, match=r"^algorithms\[1\] must be an "
+                                        r"azdeap.algorithm.Algorithm, got str$"):
+        Programs.stack([Algorithm(), "text"])
+    broken = Algorithm(sizes=(1, 1, 1))
+    broken.sizes = (5, 1, 1)
+    for algorithms in ([broken], [Algorithm(), broken]):
+        with pytest.raises(ValueError, match=r"^algorithms\[%d\]: sizes \(5, 1, 1\) do not "
+                                             r"match 3 rows of code and data$"
+                                             % (len(algorithms) - 1)):
+            Programs.stack(algorithms)
+
+
+@pytest.mark.parametrize("index, array, message", [
+    (1, np.zeros((20, 3)), "train_y must have shape (20, 2) (rows, tasks), got (20, 3)"),
+    (2, np.zeros((10, 4, 2)), "valid_x must have shape (10, 3, 2) (rows, features, tasks), "
+                              "got (10, 4, 2)"),
+    (3, np.zeros((9, 2)), "valid_y must have shape (10, 2) (rows, tasks), got (9, 2)"),
+    (4, [False], "classification must have shape (2,) (tasks), got (1,)"),
+    (0, np.zeros((20, 3, 2), np.float32), "train_x must be a C-contiguous float64 array of "
+                                          "shape (rows, features, tasks), got a float32 "
+                                          "array of shape (20, 3, 2)"),
+    (2, np.zeros((2, 3, 10)).T, "valid_x must be a C-contiguous float64 array of shape (rows, "
+                                "features, tasks), got a non-contiguous float64 array of "
+                                "shape (10, 3, 2)"),
+    (0, np.zeros((20, 3)), "train_x must be a C-contiguous float64 array of shape (rows, "
+                           "features, tasks), got a float64 array of shape (20, 3)"),
+    (0, np.zeros((20, 0, 2)), "needs at least 1 feature and 1 task, got train_x of shape "
+                              "(20, 0, 2)"),
+])
+def test_task_batch_of_arrays_checks_the_shapes(index, array, message):
+    good = linear_batch()   # 20 + 10 rows of 3 features, 2 tasks
+    arrays = [good.train_x, good.train_y, good.valid_x, good.valid_y, good.classification]
+    arrays[index] = array
+    with pytest.raises((TypeError, ValueError)) as raised:
+        TaskBatch.of_arrays(*arrays)
+    assert str(raised.value) == "TaskBatch.of_arrays: " + message
 
 
 # -- dispatch from the op table ------------------------------------------------------

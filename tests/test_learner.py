@@ -1,5 +1,7 @@
 """Learner: an evolved algorithm fit and used on one's own data (docs/design.md,
 "Execution")."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -102,12 +104,98 @@ def test_learner_input_errors(readme_regressor, demo_memory):
         Learner(readme_regressor(), memory=demo_memory).fit(X, y)
 
 
-def test_learner_warns_when_training_stops_on_nan():
+def test_learner_warns_when_training_stops_on_an_infinite_error():
+    """log(0) = -inf on row 1 (before, training went on to the NaN log(-1) of row 2)."""
     diverging = Algorithm.from_text(
         "def Setup():\ndef Predict():\n  s1 = log(s2)\ndef Learn():\n  s2 = s2 - s0\n")
     X = np.ones((20, 2))
-    with pytest.warns(RuntimeWarning, match="stopped at row"):
+    with pytest.warns(UserWarning, match="^Learner.fit stopped at row 1 of 20: "):
         Learner(diverging, memory=Memory(3, 1, 0)).fit(X, np.ones(20))
+
+
+# Predict: s1 = log(mean(x)) (NaN where the mean is < 0) or 1 / mean(x) (inf where it is 0)
+LOG_OF_MEAN = "def Setup():\ndef Predict():\n  s2 = mean(v0)\n  s1 = log(s2)\ndef Learn():\n"
+ONE_OVER_MEAN = "def Setup():\ndef Predict():\n  s2 = mean(v0)\n  s1 = 1 / s2\ndef Learn():\n"
+FIT_STOPPED = ("Learner.fit stopped at row %d of 10: its error |y - prediction| was NaN or "
+               "infinite")
+
+
+def azdeap_warnings(call):
+    """The messages of the warnings call() gives; fails on any warning not azdeap's."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    assert all(w.category is UserWarning for w in caught), [str(w.message) for w in caught]
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("listing", [LOG_OF_MEAN, ONE_OVER_MEAN])
+@pytest.mark.parametrize("bad_row", [3, 10])
+def test_fit_stops_on_a_nan_or_infinite_error_and_says_so(listing, bad_row):
+    """Infinite errors stop training as NaN ones do, on the last row too."""
+    X = np.ones((10, 2))
+    X[bad_row - 1] = (-1.0, 1.0 - 2 * (listing == LOG_OF_MEAN))   # mean 0 or -1
+    learner = Learner(Algorithm.from_text(listing), memory=Memory(3, 1, 0))
+    assert azdeap_warnings(lambda: learner.fit(X, np.ones(10))) == [FIT_STOPPED % bad_row]
+    assert azdeap_warnings(lambda: learner.fit(X[:bad_row - 1], np.ones(bad_row - 1))) == []
+
+
+def test_fit_that_completes_says_nothing_though_learn_leaves_nan_in_s1():
+    """The last row's prediction is good; Learn then writes NaN into s1."""
+    listing = ("def Setup():\ndef Predict():\n  s1 = mean(v0)\n"
+               "def Learn():\n  s2 = s2 - s2\n  s1 = s2 / s2\n")
+    learner = Learner(Algorithm.from_text(listing), memory=Memory(3, 1, 0))
+    assert azdeap_warnings(lambda: learner.fit(np.ones((10, 2)), np.ones(10))) == []
+
+
+@pytest.mark.parametrize("kind", ["regression", "classification"])
+def test_fit_in_pieces_equals_one_kernel_run(readme_regressor, kind):
+    """fit runs the last row apart (its prediction first on copies): the memory and the
+    random ops' generator end as after one run over all rows."""
+    from azdeap import interpreter
+    from azdeap.programs import Programs
+    from azdeap.tasks import TaskBatch
+    noisy = Algorithm.from_text(str(readme_regressor(0.05)).replace(
+        "def Learn():", "  s4 = gaussian(0.0, 0.01)\n  s1 = s1 + s4\ndef Learn():"))
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(30, 3))
+    y = (X @ [1.0, -1.0, 0.5] > 0).astype(float)
+    learner = Learner(noisy, kind=kind, seed=7).fit(X, y)
+    cells = np.zeros(interpreter.memory_size(learner.memory, 3, 1))
+    x, labels = X[:, :, None].copy(), y[:, None].copy()
+    state = np.array([7], np.uint64)
+    interpreter.run(Programs.stack([noisy]), TaskBatch.of_arrays(
+        x, labels, x[:0], labels[:0], [kind == "classification"]), memory=learner.memory,
+        rng_state=state, max_abs_error=np.inf, cells=cells)
+    assert learner._cells.tobytes() == cells.tobytes() and learner.rng_state == state
+
+
+def test_fit_of_one_row_that_fails():
+    learner = Learner(Algorithm.from_text(LOG_OF_MEAN), memory=Memory(3, 1, 0))
+    assert azdeap_warnings(lambda: learner.fit(-np.ones((1, 2)), np.ones(1))) == [
+        "Learner.fit stopped at row 1 of 1: its error |y - prediction| was NaN or infinite"]
+
+
+@pytest.mark.parametrize("listing", [LOG_OF_MEAN, ONE_OVER_MEAN])
+def test_predict_counts_nan_or_infinite_predictions(listing):
+    learner = Learner(Algorithm.from_text(listing), memory=Memory(3, 1, 0))
+    learner.fit(np.ones((5, 2)), np.ones(5))
+    X = np.ones((10, 2))
+    X[[1, 4, 7]] = (-1.0, 1.0 - 2 * (listing == LOG_OF_MEAN))
+    assert azdeap_warnings(lambda: learner.predict(X)) == [
+        "Learner.predict: 3 of 10 predictions are NaN or infinite"]
+
+
+def test_classification_probabilities_of_huge_predictions_leak_no_numpy_warning():
+    """sigmoid(-1000) is 0 after exp(1000) overflows: a fine probability."""
+    listing = "def Setup():\n  s2 = -1000.0\ndef Predict():\n  s1 = s2 + s3\ndef Learn():\n"
+    learner = Learner(Algorithm.from_text(listing), kind="classification",
+                      memory=Memory(4, 1, 0))
+    X, y = np.ones((4, 2)), np.array([0.0, 1.0, 0.0, 1.0])
+    assert azdeap_warnings(lambda: learner.fit(X, y)) == []
+    probabilities = []
+    assert azdeap_warnings(lambda: probabilities.append(learner.predict(X))) == []
+    assert probabilities[0].tolist() == [0.0] * 4
 
 
 def test_wide_features_up_to_256():
@@ -119,3 +207,30 @@ def test_wide_features_up_to_256():
     x = task.valid_x
     expected = np.linalg.norm(np.einsum("ni,nj->nij", x, x), axis=(1, 2))
     assert np.allclose(learner.predict(x), expected)
+
+
+# -- arguments: one error line naming the argument ----------------------------------------
+@pytest.mark.parametrize("args, kwargs, error, message", [
+    (("text",), {}, TypeError,
+     "Learner: algorithm must be an azdeap.algorithm.Algorithm, got str"),
+    ((None,), {}, TypeError,
+     "Learner: algorithm must be an azdeap.algorithm.Algorithm, got NoneType"),
+    ((), {"seed": -1}, ValueError, "seed must be an integer in 0..2**63-1, got -1"),
+    ((), {"seed": "1"}, TypeError, "seed must be an integer in 0..2**63-1, got '1'"),
+    ((), {"memory": 3}, TypeError,
+     "memory must be a Memory (scalars, vectors, matrices), got 3"),
+    ((), {"kind": "ranking"}, ValueError,
+     "kind must be 'regression' or 'classification', got 'ranking'"),
+])
+def test_bad_arguments_are_one_clear_line(readme_regressor, args, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        Learner(*(args or (readme_regressor(),)), **kwargs)
+    assert str(raised.value) == message
+
+
+def test_a_huge_memory_is_refused_before_allocating(readme_regressor):
+    learner = Learner(readme_regressor(), memory=Memory(10**12, 3, 0))
+    with pytest.raises(ValueError, match=r"^Learner.fit needs about [\d.]+ GiB \(memory "
+                                         r"\(1000000000000, 3, 0\) for 3 features, and the "
+                                         r"examples\), more than the limit of [\d.]+ GiB "):
+        learner.fit(np.ones((4, 3)), np.zeros(4))

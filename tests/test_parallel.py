@@ -1,4 +1,5 @@
 """Helpers for worker processes: ProcessLocal, random_state_kept, pack and unpack."""
+import multiprocessing
 import pickle
 import random
 import subprocess
@@ -6,7 +7,7 @@ import sys
 
 import pytest
 
-from azdeap import Evaluator, Individual, parallel, reference
+from azdeap import Algorithm, Evaluator, Individual, parallel, reference
 from azdeap.parallel import ProcessLocal, pack, random_state_kept, unpack
 
 
@@ -87,3 +88,60 @@ def test_pack_round_trip_keeps_programs_types_and_fitness(readme_regressor, crea
         assert evaluated.code[0, 3] == 2
         assert back[0].fitness is not back[1].fitness
 
+
+
+def _evaluated_in_a_worker(packed):
+    """What a worker of a process map does: unpack, set fitnesses, pack."""
+    individuals = unpack(packed)
+    for individual in individuals:
+        individual.fitness.values = (len(individual) / 10.0,)
+    return pack(individuals)
+
+
+def test_creator_classes_keep_their_identity_through_a_process_pool():
+    """DEAP re-creates a creator class on every unpickling: individuals coming back from
+    a worker were of a new class each batch, and creator.PoolInd was replaced by it."""
+    from deap import base, creator
+    if not hasattr(creator, "PoolInd"):   # its own classes: other tests pickle TestInd
+        creator.create("PoolFitness", base.Fitness, weights=(1.0,))
+        creator.create("PoolInd", Algorithm, fitness=creator.PoolFitness)
+    cls, fitness_class = creator.PoolInd, creator.PoolFitness
+    individuals = [reference.linear_regressor(lr, cls=cls) for lr in (0.1, 0.2)]
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        for _ in range(3):   # the worker keeps the classes it made on the first batch
+            packed = pool.map(_evaluated_in_a_worker, [pack(individuals), pack(individuals)])
+            back = [individual for batch in packed for individual in unpack(batch)]
+            assert [type(individual) for individual in back] == [cls] * 4
+            assert all(type(individual.fitness) is fitness_class for individual in back)
+            assert [individual.fitness.values for individual in back] == [(0.6,)] * 4
+            assert back == individuals * 2
+    assert creator.PoolInd is cls and creator.PoolFitness is fitness_class
+
+
+def test_a_creator_class_of_another_definition_is_made_anew(creator_individual):
+    """A class of the same name but another base or attributes is not taken for it: it is
+    made (and registered) as DEAP would."""
+    from deap import base, creator
+    individual = reference.linear_regressor(cls=creator_individual)
+    blob = pickle.dumps(pack([individual]))
+    previous = creator.TestInd
+    try:
+        with pytest.warns(RuntimeWarning, match="already been created"):
+            creator.create("TestInd", Individual)   # another definition of the name
+        other = creator.TestInd
+        back, = unpack(pickle.loads(blob))
+        assert type(back) is creator.TestInd and creator.TestInd is not other
+        assert type(back).reduce_args[1] is Algorithm
+        assert isinstance(back.fitness, base.Fitness) and back == individual
+    finally:
+        creator.TestInd = previous
+
+
+def test_pack_of_no_individuals():
+    assert unpack(pickle.loads(pickle.dumps(pack([])))) == []
+
+
+def test_pack_needs_individuals_of_one_type(readme_regressor, creator_individual):
+    with pytest.raises(ValueError, match=r"^pack: individuals must be of one type, got "
+                                         r"Individual and TestInd$"):
+        pack([readme_regressor(cls=Individual), readme_regressor(cls=creator_individual)])
