@@ -508,7 +508,7 @@ def mutAnyBatch(programs: Programs, space: SearchSpace,
     code, data, offsets, sizes, mutated = _mutate_programs(
         programs.code, programs.data, programs.offsets, programs.sizes,
         random.getrandbits(32), float(mutate_prob), tables)
-    return Programs(code, data, offsets, sizes), mutated
+    return Programs._of(code, data, offsets, sizes), mutated
 
 
 mutAnyBatch.batch_of = mutAny  # see azdeap.evolution.batch_form
