@@ -9,7 +9,6 @@ from functools import partial
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from azdeap import generator, mutation, ops
 from azdeap.algorithm import Algorithm
@@ -542,24 +541,12 @@ def outcome(before, after):
             tuple(data.any(axis=0))) if len(rows) <= 2 else (3, components)
 
 
-def same_distribution(a, b, p=1e-4):
-    """Two samples of categories pass a chi-square test of homogeneity (rare categories
-    pooled)."""
-    counts = collections.Counter(a), collections.Counter(b)
-    common = [key for key in set(counts[0]) | set(counts[1])
-              if counts[0][key] + counts[1][key] >= 20]
-    table = [[c[key] for key in common] + [sum(c.values()) - sum(c[key] for key in common)]
-             for c in counts]
-    table = np.array(table)[:, np.array(table).sum(axis=0) > 0]
-    return stats.chi2_contingency(table)[1] > p, table
-
-
 @pytest.mark.parametrize("mutations, constant_rule", [
     (tuple(mutation.MUTATIONS), "original"),
     (("alter_param", "insert", "remove"), "paper"),
     (mutation.DEFAULT_MUTATIONS, "original"),
 ])
-def test_batch_mutates_as_the_operators(demo_ops, mutations, constant_rule):
+def test_batch_mutates_as_the_operators(demo_ops, mutations, constant_rule, stat):
     """Parents of every data kind, mutated 12000 times each way: the same frequencies of
     what changed (kind of mutation, component, fields, sizes)."""
     random.seed(60)
@@ -574,8 +561,8 @@ def test_batch_mutates_as_the_operators(demo_ops, mutations, constant_rule):
     batch = children.unstack()
     for child in batch[:2000]:
         check_valid(child, space)
-    same, table = same_distribution([outcome(p, c) for p, c in zip(parents, one)],
-                                    [outcome(p, c) for p, c in zip(parents, batch)])
+    same, table = stat.same_counts([outcome(p, c) for p, c in zip(parents, one)],
+                                   [outcome(p, c) for p, c in zip(parents, batch)])
     assert same, table
     kept_sizes = [[(p, c) for p, c in zip(parents, children) if p.sizes == c.sizes]
                   for children in (one, batch)]
@@ -585,13 +572,13 @@ def test_batch_mutates_as_the_operators(demo_ops, mutations, constant_rule):
                    for pairs in kept_sizes]
         for column in columns:  # the new values of the rows that changed
             if array == "code":
-                assert same_distribution(changed[0][:, column], changed[1][:, column])[0]
+                assert stat.same_counts(changed[0][:, column], changed[1][:, column])[0]
             else:
-                assert stats.ks_2samp(changed[0][:, column], changed[1][:, column]).pvalue > 1e-4
+                assert stat.same_values(changed[0][:, column], changed[1][:, column])
 
 
 @pytest.mark.parametrize("memory", [Memory(), BIG])  # pool / makers in generation
-def test_batch_draws_instructions_as_the_generator(memory):
+def test_batch_draws_instructions_as_the_generator(memory, stat):
     """RANDOMIZE_COMPONENT against generator.random_component: the same frequencies of
     ops and addresses, the same distribution and range of each data field per op."""
     random.seed(61)
@@ -603,16 +590,16 @@ def test_batch_draws_instructions_as_the_generator(memory):
     [drawn] = mutate_copies("randomize_component", [Algorithm(None, None, (0, n, 0))],
                             space, True)
     for column in range(4):
-        same, table = same_distribution(generated[0][:, column], drawn.code[:, column])
+        same, table = stat.same_counts(generated[0][:, column], drawn.code[:, column])
         assert same, (column, table)
-    assert same_distribution(*([tuple(row) for row in code]
-                               for code in (generated[0], drawn.code)))[0]
+    assert stat.same_counts(*([tuple(row) for row in code]
+                              for code in (generated[0], drawn.code)))[0]
     for code in op_codes:
         mine = drawn.data[drawn.code[:, 0] == code]
         theirs = generated[1][generated[0][:, 0] == code]
         for column in range(3):
             if theirs[:, column].any():
-                assert stats.ks_2samp(mine[:, column], theirs[:, column]).pvalue > 1e-4
+                assert stat.same_values(mine[:, column], theirs[:, column])
                 assert abs(mine[:, column].min() - theirs[:, column].min()) < 0.02
                 assert abs(mine[:, column].max() - theirs[:, column].max()) < 0.02
             else:
