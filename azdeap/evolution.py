@@ -36,8 +36,11 @@ def evaluate_invalid(toolbox: base.Toolbox, individuals: list) -> Tuple[int, int
 
 def _tally(results):
     """(evaluations, cache hits, train steps) of evaluation results."""
-    return (len(results), sum(getattr(fit, "cached", False) for fit in results),
-            sum(getattr(fit, "train_steps", 0) for fit in results))
+    cached = steps = 0
+    for fit in results:
+        cached += getattr(fit, "cached", False)
+        steps += getattr(fit, "train_steps", 0)
+    return len(results), cached, steps
 
 
 def _parts(function):
@@ -127,7 +130,7 @@ class _ArrayBreeding:
             getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None),
             (Evaluator, FEC))
         self.programs = ProgramSlots(Programs.stack(population))
-        self.fits = [ind.fitness.values for ind in population]
+        self.values = np.array([ind.fitness.values for ind in population], np.float64)
         self.weights = np.array(population[0].fitness.weights)
         self.wvalues = _wvalues(population)
         self.made = list(population)
@@ -137,39 +140,41 @@ class _ArrayBreeding:
     def cycle(self, k):
         """(children made, or None, and their evaluation counts) of one cycle."""
         n = len(self.made)
-        slots = ((self.select_batch(self.wvalues, k) + self.oldest) % n).tolist()
+        slots = (self.select_batch(self.wvalues, k) + self.oldest) % n
         children, mutated = self.mutate_batch(self.programs.take(slots))
-        like = list(map(self.like.__getitem__, slots))
-        fits = list(map(self.fits.__getitem__, slots))  # the parents', until evaluated
+        like = list(map(self.like.__getitem__, slots.tolist()))
+        values = self.values[slots]  # the parents', until evaluated
         if self.make_children:
             made = [self._individual(*args) for args in zip(
-                like, children.views(), [None if m else f for m, f in zip(mutated, fits)])]
+                like, children.views(), [None if m else tuple(v) for m, v
+                                         in zip(mutated.tolist(), values.tolist())])]
             evaluated = evaluate_invalid(self.toolbox, made)
             like = made
-            fits = [ind.fitness.values for ind in made]
+            values = np.array([ind.fitness.values for ind in made], np.float64)
         else:
             made = None
             changed = np.flatnonzero(mutated)
             results = self.toolbox.evaluate_batch(children.take(changed))
-            for i, fit in zip(changed.tolist(), results):
-                fits[i] = fit
+            m = values.shape[1]
+            values[changed] = np.fromiter(chain.from_iterable(results), np.float64,
+                                          len(changed) * m).reshape(-1, m)
             evaluated = _tally(results)
-        self._replace_oldest(children, fits, like, made or [None] * k)
+        self._replace_oldest(children, values, like, made or [None] * k)
         return made, evaluated
 
-    def _replace_oldest(self, children, fits, like, made):
+    def _replace_oldest(self, children, values, like, made):
         """replaceOldest: the children take the places (slots) of the oldest."""
         n, k = len(self.made), len(children)
-        wvalues = np.fromiter(chain.from_iterable(fits), np.float64,
-                              k * len(self.weights)).reshape(k, -1) * self.weights
-        self.wvalues = np.concatenate((self.wvalues, wvalues))[-n:]
+        self.wvalues = np.concatenate((self.wvalues, values * self.weights))[-n:]
         if k > n:  # only the newest n stay
-            children, fits, like, made = (children.take(np.arange(k - n, k)), fits[-n:],
-                                          like[-n:], made[-n:])
+            children, values, like, made = (children.take(np.arange(k - n, k)), values[-n:],
+                                            like[-n:], made[-n:])
             k = n
-        self.programs.put((self.oldest + np.arange(k)) % n, children)
+        slots = (self.oldest + np.arange(k)) % n
+        self.programs.put(slots, children)
+        self.values[slots] = values
         first = min(k, n - self.oldest)  # the slots oldest.., then 0.. after a wrap
-        for mine, new in ((self.fits, fits), (self.like, like), (self.made, made)):
+        for mine, new in ((self.like, like), (self.made, made)):
             mine[self.oldest:self.oldest + first] = new[:first]
             mine[:k - first] = new[first:]
         self.oldest = (self.oldest + k) % n
@@ -188,10 +193,10 @@ class _ArrayBreeding:
         """Make the individuals not made yet and put all in the list, oldest first."""
         n = len(self.made)
         order = [(self.oldest + i) % n for i in range(n)]
-        for s in order:
-            if self.made[s] is None:
-                self.made[s] = self.like[s] = self._individual(
-                    self.like[s], self.programs.program(s), self.fits[s])
+        unmade = [s for s in order if self.made[s] is None]
+        for s, view, values in zip(unmade, self.programs.take(unmade).views(),
+                                   self.values[unmade].tolist()):
+            self.made[s] = self.like[s] = self._individual(self.like[s], view, tuple(values))
         self.population[:] = [self.made[s] for s in order]
 
 

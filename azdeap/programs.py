@@ -11,8 +11,6 @@ from numba import njit
 from azdeap.algorithm import Algorithm
 from azdeap.space import check_array
 
-_VIEW = Algorithm()  # the template of the algorithms Programs[b] returns
-
 
 def _check_algorithms(algorithms):
     """TypeError or ValueError naming the first item that is not an Algorithm or whose
@@ -95,7 +93,10 @@ class Programs:
         """Program b as an Algorithm whose arrays are views of these."""
         start, sizes = self.offsets[b], self.sizes[b].tolist()
         stop = start + sizes[0] + sizes[1] + sizes[2]
-        return _VIEW.with_program(self.code[start:stop], self.data[start:stop], tuple(sizes))
+        algorithm = object.__new__(Algorithm)  # arrays right by construction: no checks
+        algorithm.code, algorithm.data = self.code[start:stop], self.data[start:stop]
+        algorithm.sizes = tuple(sizes)
+        return algorithm
 
     def take(self, indices) -> "Programs":
         """The programs at indices, stacked anew."""
@@ -148,19 +149,13 @@ class ProgramSlots:
 
     def put(self, slots, programs: Programs):
         """Copy programs into slots (one each)."""
-        longest = int(programs.sizes.sum(axis=1).max(initial=0))
-        if longest > self.room:
-            self._respace(self.programs, max(longest, 2 * self.room))
         mine = self.programs
-        _scatter(mine.code, mine.data, mine.offsets, mine.sizes, np.asarray(slots, np.int64),
-                 programs.code, programs.data, programs.offsets, programs.sizes)
-
-    def program(self, slot) -> tuple:
-        """``(code, data, sizes)`` of the program in slot, the arrays copied."""
-        start, sizes = self.programs.offsets[slot], tuple(self.programs.sizes[slot].tolist())
-        stop = start + sum(sizes)
-        return (self.programs.code[start:stop].copy(), self.programs.data[start:stop].copy(),
-                sizes)
+        longest = _scatter(mine.code, mine.data, mine.offsets, mine.sizes, self.room,
+                           np.asarray(slots, np.int64), programs.code, programs.data,
+                           programs.offsets, programs.sizes)
+        if longest > self.room:  # nothing was copied
+            self._respace(mine, max(longest, 2 * self.room))
+            self.put(slots, programs)
 
 
 @njit(cache=True)
@@ -183,13 +178,21 @@ def _gather(code, data, offsets, sizes, indices):
 
 
 @njit(cache=True)
-def _scatter(code, data, offsets, sizes, slots, new_code, new_data, new_offsets, new_sizes):
-    """Copy the programs (new_*) into the programs at slots (their rows must fit)."""
+def _scatter(code, data, offsets, sizes, room, slots, new_code, new_data, new_offsets,
+             new_sizes):
+    """Copy the programs (new_*) into the programs at slots, if each fits in room rows;
+    the length of the longest."""
+    longest = 0
+    for j in range(len(slots)):
+        longest = max(longest, new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+    if longest > room:
+        return longest
     for j in range(len(slots)):
         for c in range(3):
             sizes[slots[j], c] = new_sizes[j, c]
         _copy_rows(new_code, new_data, new_offsets[j], code, data, offsets[slots[j]],
                    new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+    return longest
 
 
 @njit(cache=True)

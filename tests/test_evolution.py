@@ -8,14 +8,14 @@ import random
 
 import numpy as np
 import pytest
-from deap import base, tools
+from deap import base, creator, tools
 
 from azdeap import mutation
-from azdeap.algorithm import FitnessMax, Individual, clone
+from azdeap.algorithm import Algorithm, FitnessMax, Individual, clone
 from azdeap.evolution import LOG_FIELDS, batch_form, eaRegularized, evaluate_invalid
 from azdeap.config import config_from_dict, load_config
 from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
-from azdeap.toolbox import population_stats
+from azdeap.toolbox import population_stats, regularized
 from azdeap.evaluator import Evaluation, Evaluator
 from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
                               selAgingTournamentBatch)
@@ -448,6 +448,28 @@ def test_arrays_and_list_make_the_same_run(tiny, changes):
     assert all(type(ind) is Individual and ind.fitness.valid for ind in pop)
     assert len({id(ind) for ind in pop}) == len(pop) == 40
     assert len(seen) == (len(log) if changes.get("stats", True) else 0)
+
+
+def test_arrays_and_list_the_same_with_two_objectives(demo_space):
+    """A two-objective fitness (one maximized, one minimized) and a plain evaluate: the
+    same run on the arrays as on the list."""
+    if not hasattr(creator, "FitnessTwo"):
+        creator.create("FitnessTwo", base.Fitness, weights=(1.0, -0.5))
+        creator.create("TwoInd", Algorithm, fitness=creator.FitnessTwo)
+
+    def evaluate(individual):
+        return float(individual.data[:, 0].sum()), float(individual.code[:, 1].sum())
+    runs = []
+    for on_list in (False, True):
+        toolbox = regularized(demo_space, evaluate, tournsize=4, container=creator.TwoInd)
+        if on_list:
+            toolbox.register("replace", lambda pop, offspring: replaceOldest(pop, offspring))
+        random.seed(29)
+        pop, _ = eaRegularized(toolbox.population(30), toolbox, batch=7, max_individuals=400,
+                               verbose=False)
+        runs.append([(ind, ind.fitness.values) for ind in pop])
+    assert runs[0] == runs[1]
+    assert all(type(ind) is creator.TwoInd for ind, _ in runs[0])
 
 
 def test_arrays_make_the_list_at_the_end_even_on_error(tiny):
