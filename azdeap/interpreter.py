@@ -78,6 +78,9 @@ _MATMUL = _family("matmul")
 _CONST_SET = _family("const_set")
 _UNIFORM_SET = _family("uniform_set")
 _GAUSSIAN_SET = _family("gaussian_set")
+# Decoded, an elementwise op (families _ADD to _TRANSCENDENTAL) on scalars runs as routine
+# family + _ONE_CELL: its cell loop has a constant trip count, T, where n is unknown.
+_ONE_CELL = len(_FAMILY_IDS)
 
 _SIN = _function("sin")
 _COS = _function("cos")
@@ -193,20 +196,48 @@ def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
     return OK
 
 
+# A decoded instruction is ROW uint64 fields of ``program``: the routine (family), the
+# first cells of out, in1 and in2, the cell counts of out and in1, and the function; and
+# two float64 ``values``: the constant (const_set), low and high (uniform_set), or mean
+# and std (gaussian_set).
+ROW = 7
+
+
 @_inline
-def _decode(code, start, stop, first_cell, cells, operands, families):
-    """For each instruction of code[start:stop], by row from start: the first memory
-    cells of out, in1 and in2 and the cell counts of out and in1 (operands), and the
-    routine that runs it (families)."""
+def _decode(code, data, start, stop, first_cell, cells, F, program, values, row):
+    """Decode code[start:stop] into program and values from decoded row ``row`` on,
+    leaving out the no-ops; returns the row after the last.  An index fraction of a
+    const_set is resolved here to the cell it sets."""
     for k in range(start, stop):
         op = code[k, 0]
-        row = k - start
-        for column, kind in ((3, _OUT_KIND[op]), (1, _IN1_KIND[op]), (2, _IN2_KIND[op])):
-            operands[row, column % 3] = (first_cell[kind] + U(code[k, column]) * cells[kind]
-                                         if kind >= 0 else U(0))
-        operands[row, 3] = cells[_OUT_KIND[op]] if _OUT_KIND[op] >= 0 else U(0)
-        operands[row, 4] = cells[_IN1_KIND[op]] if _IN1_KIND[op] >= 0 else U(0)
-        families[row] = FAMILY[op]
+        family = FAMILY[op]
+        if family == _NO_OP:
+            continue
+        out_kind = _OUT_KIND[op]
+        in1_kind = _IN1_KIND[op]
+        in2_kind = _IN2_KIND[op]
+        po = first_cell[out_kind] + U(code[k, 3]) * cells[out_kind]
+        n_indices = N_INDICES[op]
+        if n_indices == 1:
+            po += U(int(float(F) * data[k, 0])) * cells[0]
+        elif n_indices == 2:
+            po += (U(int(float(F) * data[k, 0])) * F
+                   + U(int(float(F) * data[k, 1]))) * cells[0]
+        base = row * ROW
+        one_cell = family <= _TRANSCENDENTAL and out_kind == ops.SCALAR
+        program[base] = family + _ONE_CELL if one_cell else family
+        program[base + 1] = po
+        program[base + 2] = (first_cell[in1_kind] + U(code[k, 1]) * cells[in1_kind]
+                             if in1_kind >= 0 else U(0))
+        program[base + 3] = (first_cell[in2_kind] + U(code[k, 2]) * cells[in2_kind]
+                             if in2_kind >= 0 else U(0))
+        program[base + 4] = cells[0] if n_indices else cells[out_kind]
+        program[base + 5] = cells[in1_kind] if in1_kind >= 0 else U(0)
+        program[base + 6] = FUNCTION[op]
+        values[2 * row] = data[k, n_indices]
+        values[2 * row + 1] = data[k, 1]
+        row += 1
+    return row
 
 
 # -- the routines ------------------------------------------------------------------
@@ -317,21 +348,9 @@ def _transpose(mem, tmp, po, pa, T, F):
 
 
 @_inline
-def _const_set(mem, data, k, n_indices, po, T, F):
-    """s = d0; v[int(F*d0)] = d1; m[int(F*d0)][int(F*d1)] = d2."""
-    if n_indices == 1:
-        po += U(int(float(F) * data[k, 0])) * T
-    elif n_indices == 2:
-        po += (U(int(float(F) * data[k, 0])) * F + U(int(float(F) * data[k, 1]))) * T
-    value = data[k, n_indices]
-    for t in range(T):
-        mem[po + t] = value
-
-
-@_inline
-def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state):
-    """Run one instruction (op, of that family) for all T tasks: n cells of out from in1
-    (n_in cells) and in2, starting at cells po, pa, pb; k is its row in data."""
+def _elementwise(family, function, mem, po, pa, pb, n):
+    """The elementwise routines (families _ADD to _TRANSCENDENTAL): n cells of out from
+    the cells of in1 and in2 at the same places."""
     if family == _ADD:
         for c in range(n):
             mem[po + c] = mem[pa + c] + mem[pb + c]
@@ -366,9 +385,27 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
     elif family == _IS_POSITIVE:
         for c in range(n):
             mem[po + c] = 1.0 if mem[pa + c] > 0.0 else 0.0
-    elif family == _TRANSCENDENTAL:
+    else:  # _TRANSCENDENTAL
         for c in range(n):
-            mem[po + c] = _transcendental(FUNCTION[op], mem[pa + c])
+            mem[po + c] = _transcendental(function, mem[pa + c])
+
+
+@_inline
+def _execute(program, values, row, mem, tmp, T, F, rng_state):
+    """Run decoded instruction ``row`` for all T tasks: n cells of out from in1 (n_in
+    cells) and in2, starting at cells po, pa, pb."""
+    base = row * U(ROW)
+    family = np.int64(program[base])
+    po = program[base + U(1)]
+    pa = program[base + U(2)]
+    pb = program[base + U(3)]
+    n = program[base + U(4)]
+    n_in = program[base + U(5)]
+    function = np.int64(program[base + U(6)])
+    if family <= _TRANSCENDENTAL:
+        _elementwise(family, function, mem, po, pa, pb, n)
+    elif family >= _ONE_CELL:  # an elementwise routine on scalars
+        _elementwise(family - _ONE_CELL, function, mem, po, pa, pb, T)
     elif family == _SCALE:  # scalar * vector or matrix
         for c in range(U(0), n, T):
             for t in range(T):
@@ -384,9 +421,9 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
                 for t in range(T):
                     mem[po + (i * F + j) * T + t] = mem[source + t]
     elif family == _REDUCE:
-        _reduce(mem, tmp, FUNCTION[op], po, pa, n_in, T)
+        _reduce(mem, tmp, function, po, pa, n_in, T)
     elif family == _COLUMN_REDUCE or family == _ROW_REDUCE:
-        _axis_reduce(mem, tmp, FUNCTION[op], family == _ROW_REDUCE, po, pa, T, F)
+        _axis_reduce(mem, tmp, function, family == _ROW_REDUCE, po, pa, T, F)
     elif family == _DOT:  # the output scalar cannot alias the input vectors
         for t in range(T):
             mem[po + t] = mem[pa + t] * mem[pb + t]
@@ -404,16 +441,18 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
         _transpose(mem, tmp, po, pa, T, F)
     elif family == _MATMUL:
         _matmul(mem, tmp, po, pa, pb, T, F)
-    elif family == _CONST_SET:
-        _const_set(mem, data, k, N_INDICES[op], po, T, F)
+    elif family == _CONST_SET:  # the cell of an index fraction was found by _decode
+        value = values[U(2) * row]
+        for c in range(n):
+            mem[po + c] = value
     elif family == _UNIFORM_SET:
-        low = data[k, 0]
-        high = data[k, 1]
+        low = values[U(2) * row]
+        high = values[U(2) * row + U(1)]
         for c in range(n):
             mem[po + c] = low + (high - low) * _uniform01(rng_state)
     elif family == _GAUSSIAN_SET:
-        mean = data[k, 0]
-        std = data[k, 1]
+        mean = values[U(2) * row]
+        std = values[U(2) * row + U(1)]
         for c in range(n):
             mem[po + c] = mean + std * _gaussian(rng_state)
 
@@ -511,19 +550,40 @@ def _task_fitness(alive, classification, loss, n_valid):
 
 # -- the kernel ----------------------------------------------------------------------
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, classification,
-            n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors, n_matrices,
-            fresh_memory, rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes,
-            status, predictions, record):
-    """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
+def _make_kernel(n_tasks):
+    """The kernel for n_tasks tasks side by side, or for any number with n_tasks 0.
+
+    With a constant T of 1 LLVM drops every per-task loop and scalar ops are single
+    loads and stores: the one-task kernel dispatches in about a third of the time of the
+    general one (docs/design.md, "Execution").  Each is compiled on first use."""
+
+    @njit(cache=True, error_model="numpy", nogil=True)
+    def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
+               classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
+               train_steps, hashes, status, predictions, record):
+        """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
+        T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
+        _run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
+                   classification, n_train, n_valid, max_abs_error, mem, n_scalars,
+                   n_vectors, n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint,
+                   fitness, train_steps, hashes, status, predictions, record, T)
+
+    return kernel
+
+
+@njit(cache=True, error_model="numpy", forceinline=True)
+def _run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
+               classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
+               train_steps, hashes, status, predictions, record, T):
+    """The body of every kernel, inlined into each with its T."""
     train_features = train_x.reshape(-1)
     train_labels = train_y.reshape(-1)
     valid_features = valid_x.reshape(-1)
     valid_labels = valid_y.reshape(-1)
     any_classification = classification.any()
     fast_validation = not (any_classification or record or fingerprint)
-    T = U(train_y.shape[1])
     F = U(train_x.shape[1])
     FT = F * T
     FFT = F * FT
@@ -534,8 +594,8 @@ def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, clas
     longest = 0
     for b in range(sizes.shape[0]):
         longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
-    operands = np.empty((longest, 5), np.uint64)
-    families = np.empty(longest, np.int64)
+    program = np.empty(longest * ROW, np.uint64)
+    values = np.empty(2 * longest)
     loss = np.empty(T)
     alive = np.empty(T, dtype=np.bool_)
     label = np.empty(T)
@@ -553,7 +613,12 @@ def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, clas
         if status[b] != OK:
             fitness[b, :] = 0.0
             continue
-        _decode(code, setup_start, learn_stop, first_cell, cells, operands, families)
+        predict_row = _decode(code, data, setup_start, predict_start, first_cell, cells, F,
+                              program, values, 0)
+        learn_row = _decode(code, data, predict_start, learn_start, first_cell, cells, F,
+                            program, values, predict_row)
+        learn_stop_row = _decode(code, data, learn_start, learn_stop, first_cell, cells, F,
+                                 program, values, learn_row)
         if rng_reseed >= 0:
             rng_state[0] = U(rng_reseed)
         if fresh_memory:
@@ -575,8 +640,8 @@ def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, clas
             # -- before the component: load the example (no array views here:
             # a view per example costs reference counting in the hot loop) ----
             if phase == _SETUP:
-                lo = setup_start
-                hi = predict_start
+                lo = 0
+                hi = predict_row
             else:
                 if phase == _VALID_PREDICT:
                     _load_example(mem, v0, valid_features, valid_labels, label, example,
@@ -587,22 +652,17 @@ def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, clas
                 if phase == _TRAIN_LEARN:
                     for t in range(T):
                         mem[t] = label[t]
-                    lo = learn_start
-                    hi = learn_stop
+                    lo = learn_row
+                    hi = learn_stop_row
                 else:
                     for t in range(T):
                         mem[t] = 0.0
-                    lo = predict_start
-                    hi = learn_start
+                    lo = predict_row
+                    hi = learn_row
 
             # -- the component: one dispatch per instruction for all tasks -----
-            for k in range(lo, hi):
-                row = k - setup_start
-                family = families[row]
-                if family != _NO_OP:
-                    _execute(family, code[k, 0], operands[row, 0], operands[row, 1],
-                             operands[row, 2], operands[row, 3], operands[row, 4], mem, tmp,
-                             data, k, T, F, rng_state)
+            for row in range(U(lo), U(hi)):
+                _execute(program, values, row, mem, tmp, T, F, rng_state)
 
             # -- after the component: errors, losses, next phase ---------------
             if phase == _SETUP:
@@ -637,6 +697,10 @@ def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, clas
             fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
             if fingerprint:
                 hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+
+
+_KERNEL = _make_kernel(0)
+_ONE_TASK_KERNEL = _make_kernel(1)
 
 
 # -- the entry point -----------------------------------------------------------------
@@ -695,10 +759,11 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
-    _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
-            tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
-            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-            rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
-            predictions, record_predictions)
+    kernel = _ONE_TASK_KERNEL if n_tasks == 1 else _KERNEL
+    kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
+           tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
+           n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
+           rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
+           predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)
