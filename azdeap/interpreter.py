@@ -78,9 +78,10 @@ _MATMUL = _family("matmul")
 _CONST_SET = _family("const_set")
 _UNIFORM_SET = _family("uniform_set")
 _GAUSSIAN_SET = _family("gaussian_set")
-# Decoded, an elementwise op (families _ADD to _TRANSCENDENTAL) on scalars runs as routine
-# family + _ONE_CELL: its cell loop has a constant trip count, T, where n is unknown.
-_ONE_CELL = len(_FAMILY_IDS)
+# Decoded, an elementwise op (families _ADD to _TRANSCENDENTAL) runs as routine
+# family + (kind + 1) * _BY_KIND: the trip count of its cell loop is then T, F*T or F*F*T
+# by routine, not a number read per instruction (constants in a specialized kernel).
+_BY_KIND = len(_FAMILY_IDS)
 
 _SIN = _function("sin")
 _COS = _function("cos")
@@ -224,8 +225,8 @@ def _decode(code, data, start, stop, first_cell, cells, F, program, values, row)
             po += (U(int(float(F) * data[k, 0])) * F
                    + U(int(float(F) * data[k, 1]))) * cells[0]
         base = row * ROW
-        one_cell = family <= _TRANSCENDENTAL and out_kind == ops.SCALAR
-        program[base] = family + _ONE_CELL if one_cell else family
+        program[base] = (family + (out_kind + 1) * _BY_KIND if family <= _TRANSCENDENTAL
+                         else family)
         program[base + 1] = po
         program[base + 2] = (first_cell[in1_kind] + U(code[k, 1]) * cells[in1_kind]
                              if in1_kind >= 0 else U(0))
@@ -402,10 +403,12 @@ def _execute(program, values, row, mem, tmp, T, F, rng_state):
     n = program[base + U(4)]
     n_in = program[base + U(5)]
     function = np.int64(program[base + U(6)])
-    if family <= _TRANSCENDENTAL:
-        _elementwise(family, function, mem, po, pa, pb, n)
-    elif family >= _ONE_CELL:  # an elementwise routine on scalars
-        _elementwise(family - _ONE_CELL, function, mem, po, pa, pb, T)
+    if family >= 3 * _BY_KIND:
+        _elementwise(family - 3 * _BY_KIND, function, mem, po, pa, pb, F * F * T)
+    elif family >= 2 * _BY_KIND:
+        _elementwise(family - 2 * _BY_KIND, function, mem, po, pa, pb, F * T)
+    elif family >= _BY_KIND:
+        _elementwise(family - _BY_KIND, function, mem, po, pa, pb, T)
     elif family == _SCALE:  # scalar * vector or matrix
         for c in range(U(0), n, T):
             for t in range(T):
@@ -550,12 +553,14 @@ def _task_fitness(alive, classification, loss, n_valid):
 
 # -- the kernel ----------------------------------------------------------------------
 
-def _make_kernel(n_tasks):
-    """The kernel for n_tasks tasks side by side, or for any number with n_tasks 0.
+def _make_kernel(n_tasks, n_features):
+    """The kernel for n_tasks tasks of n_features features; 0 means any number.
 
-    With a constant T of 1 LLVM drops every per-task loop and scalar ops are single
-    loads and stores: the one-task kernel dispatches in about a third of the time of the
-    general one (docs/design.md, "Execution").  Each is compiled on first use."""
+    A kernel with constants T = 1 (and F) has no per-task loops, and the cell loops of
+    its elementwise routines have constant trip counts that LLVM unrolls, where the
+    general kernel reads T and F from the arrays (docs/design.md, "Execution").  Numba
+    compiles each kernel on first use and caches it apart: the closure constants are
+    part of its cache key."""
 
     @njit(cache=True, error_model="numpy", nogil=True)
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
@@ -564,143 +569,139 @@ def _make_kernel(n_tasks):
                train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
-        _run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-                   classification, n_train, n_valid, max_abs_error, mem, n_scalars,
-                   n_vectors, n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint,
-                   fitness, train_steps, hashes, status, predictions, record, T)
+        F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
+        train_features = train_x.reshape(-1)
+        train_labels = train_y.reshape(-1)
+        valid_features = valid_x.reshape(-1)
+        valid_labels = valid_y.reshape(-1)
+        any_classification = classification.any()
+        fast_validation = not (any_classification or record or fingerprint)
+        FT = F * T
+        FFT = F * FT
+        cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
+        first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
+        v0 = first_cell[1]                       # the features
+        tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
+        longest = 0
+        for b in range(sizes.shape[0]):
+            longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
+        program = np.empty(longest * ROW, np.uint64)
+        values = np.empty(2 * longest)
+        loss = np.empty(T)
+        alive = np.empty(T, dtype=np.bool_)
+        label = np.empty(T)
+        task_hashes = np.empty(T, np.uint64)
+        bits = np.empty(1)  # a float64 cell, hashed as uint64
+
+        for b in range(offsets.shape[0]):
+            setup_start = offsets[b]
+            predict_start = setup_start + sizes[b, 0]
+            learn_start = predict_start + sizes[b, 1]
+            learn_stop = learn_start + sizes[b, 2]
+            status[b] = _check_program(code, data, setup_start, learn_stop,
+                                       n_scalars, n_vectors, n_matrices)
+            train_steps[b] = 0
+            if status[b] != OK:
+                fitness[b, :] = 0.0
+                continue
+            predict_row = _decode(code, data, setup_start, predict_start, first_cell, cells, F,
+                                  program, values, 0)
+            learn_row = _decode(code, data, predict_start, learn_start, first_cell, cells, F,
+                                program, values, predict_row)
+            learn_stop_row = _decode(code, data, learn_start, learn_stop, first_cell, cells, F,
+                                     program, values, learn_row)
+            if rng_reseed >= 0:
+                rng_state[0] = U(rng_reseed)
+            if fresh_memory:
+                mem[:] = 0.0
+            for t in range(T):
+                alive[t] = True
+                loss[t] = 0.0
+                task_hashes[t] = _HASH_SEED
+            n_alive = T
+            if n_train > 0:
+                first_phase = _TRAIN_PREDICT
+            elif n_valid > 0:
+                first_phase = _VALID_PREDICT
+            else:
+                first_phase = _DONE
+            phase = _SETUP if fresh_memory else first_phase
+            example = 0
+            while phase != _DONE:
+                # -- before the component: load the example (no array views here:
+                # a view per example costs reference counting in the hot loop) ----
+                if phase == _SETUP:
+                    lo = 0
+                    hi = predict_row
+                else:
+                    if phase == _VALID_PREDICT:
+                        _load_example(mem, v0, valid_features, valid_labels, label, example,
+                                      True, T, FT)
+                    else:  # Learn reuses the labels Predict loaded
+                        _load_example(mem, v0, train_features, train_labels, label, example,
+                                      phase == _TRAIN_PREDICT, T, FT)
+                    if phase == _TRAIN_LEARN:
+                        for t in range(T):
+                            mem[t] = label[t]
+                        lo = learn_row
+                        hi = learn_stop_row
+                    else:
+                        for t in range(T):
+                            mem[t] = 0.0
+                        lo = predict_row
+                        hi = learn_row
+
+                # -- the component: one dispatch per instruction for all tasks -----
+                for row in range(U(lo), U(hi)):
+                    _execute(program, values, row, mem, tmp, T, F, rng_state)
+
+                # -- after the component: errors, losses, next phase ---------------
+                if phase == _SETUP:
+                    phase = first_phase
+                elif phase == _TRAIN_PREDICT:
+                    train_steps[b] += n_alive
+                    n_alive = _score_training_step(mem, label, alive, n_alive, classification,
+                                                   any_classification, max_abs_error,
+                                                   fingerprint, task_hashes, bits, T)
+                    phase = _TRAIN_LEARN if n_alive > 0 else _DONE
+                elif phase == _TRAIN_LEARN:
+                    example += 1
+                    if example >= n_train:
+                        example = 0
+                        phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                    else:
+                        phase = _TRAIN_PREDICT
+                else:
+                    if fast_validation:
+                        n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
+                                                            max_abs_error, T)
+                    else:
+                        n_alive = _score_validation_example(
+                            mem, label, loss, alive, n_alive, classification, any_classification,
+                            max_abs_error, fingerprint, task_hashes, bits, record, predictions,
+                            example, T)
+                    example += 1
+                    if example >= n_valid or (n_alive == 0 and not record):
+                        phase = _DONE
+
+            for t in range(T):
+                fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
+                if fingerprint:
+                    hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
 
     return kernel
 
 
-@njit(cache=True, error_model="numpy", forceinline=True)
-def _run_batch(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-               classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
-               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
-               train_steps, hashes, status, predictions, record, T):
-    """The body of every kernel, inlined into each with its T."""
-    train_features = train_x.reshape(-1)
-    train_labels = train_y.reshape(-1)
-    valid_features = valid_x.reshape(-1)
-    valid_labels = valid_y.reshape(-1)
-    any_classification = classification.any()
-    fast_validation = not (any_classification or record or fingerprint)
-    F = U(train_x.shape[1])
-    FT = F * T
-    FFT = F * FT
-    cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
-    first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
-    v0 = first_cell[1]                       # the features
-    tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
-    longest = 0
-    for b in range(sizes.shape[0]):
-        longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
-    program = np.empty(longest * ROW, np.uint64)
-    values = np.empty(2 * longest)
-    loss = np.empty(T)
-    alive = np.empty(T, dtype=np.bool_)
-    label = np.empty(T)
-    task_hashes = np.empty(T, np.uint64)
-    bits = np.empty(1)  # a float64 cell, hashed as uint64
-
-    for b in range(offsets.shape[0]):
-        setup_start = offsets[b]
-        predict_start = setup_start + sizes[b, 0]
-        learn_start = predict_start + sizes[b, 1]
-        learn_stop = learn_start + sizes[b, 2]
-        status[b] = _check_program(code, data, setup_start, learn_stop,
-                                   n_scalars, n_vectors, n_matrices)
-        train_steps[b] = 0
-        if status[b] != OK:
-            fitness[b, :] = 0.0
-            continue
-        predict_row = _decode(code, data, setup_start, predict_start, first_cell, cells, F,
-                              program, values, 0)
-        learn_row = _decode(code, data, predict_start, learn_start, first_cell, cells, F,
-                            program, values, predict_row)
-        learn_stop_row = _decode(code, data, learn_start, learn_stop, first_cell, cells, F,
-                                 program, values, learn_row)
-        if rng_reseed >= 0:
-            rng_state[0] = U(rng_reseed)
-        if fresh_memory:
-            mem[:] = 0.0
-        for t in range(T):
-            alive[t] = True
-            loss[t] = 0.0
-            task_hashes[t] = _HASH_SEED
-        n_alive = T
-        if n_train > 0:
-            first_phase = _TRAIN_PREDICT
-        elif n_valid > 0:
-            first_phase = _VALID_PREDICT
-        else:
-            first_phase = _DONE
-        phase = _SETUP if fresh_memory else first_phase
-        example = 0
-        while phase != _DONE:
-            # -- before the component: load the example (no array views here:
-            # a view per example costs reference counting in the hot loop) ----
-            if phase == _SETUP:
-                lo = 0
-                hi = predict_row
-            else:
-                if phase == _VALID_PREDICT:
-                    _load_example(mem, v0, valid_features, valid_labels, label, example,
-                                  True, T, FT)
-                else:  # Learn reuses the labels Predict loaded
-                    _load_example(mem, v0, train_features, train_labels, label, example,
-                                  phase == _TRAIN_PREDICT, T, FT)
-                if phase == _TRAIN_LEARN:
-                    for t in range(T):
-                        mem[t] = label[t]
-                    lo = learn_row
-                    hi = learn_stop_row
-                else:
-                    for t in range(T):
-                        mem[t] = 0.0
-                    lo = predict_row
-                    hi = learn_row
-
-            # -- the component: one dispatch per instruction for all tasks -----
-            for row in range(U(lo), U(hi)):
-                _execute(program, values, row, mem, tmp, T, F, rng_state)
-
-            # -- after the component: errors, losses, next phase ---------------
-            if phase == _SETUP:
-                phase = first_phase
-            elif phase == _TRAIN_PREDICT:
-                train_steps[b] += n_alive
-                n_alive = _score_training_step(mem, label, alive, n_alive, classification,
-                                               any_classification, max_abs_error,
-                                               fingerprint, task_hashes, bits, T)
-                phase = _TRAIN_LEARN if n_alive > 0 else _DONE
-            elif phase == _TRAIN_LEARN:
-                example += 1
-                if example >= n_train:
-                    example = 0
-                    phase = _VALID_PREDICT if n_valid > 0 else _DONE
-                else:
-                    phase = _TRAIN_PREDICT
-            else:
-                if fast_validation:
-                    n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
-                                                        max_abs_error, T)
-                else:
-                    n_alive = _score_validation_example(
-                        mem, label, loss, alive, n_alive, classification, any_classification,
-                        max_abs_error, fingerprint, task_hashes, bits, record, predictions,
-                        example, T)
-                example += 1
-                if example >= n_valid or (n_alive == 0 and not record):
-                    phase = _DONE
-
-        for t in range(T):
-            fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
-            if fingerprint:
-                hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+# The kernels, by (T, F): one task alone, with F = 4 (the shipped configs' features)
+# or any F; several tasks side by side.
+_KERNELS = {key: _make_kernel(*key) for key in ((1, 4), (1, 0), (0, 0))}
 
 
-_KERNEL = _make_kernel(0)
-_ONE_TASK_KERNEL = _make_kernel(1)
+def _kernel_for(n_tasks, n_features):
+    """The kernel that runs a batch of n_tasks tasks of n_features features."""
+    if n_tasks != 1:
+        return _KERNELS[0, 0]
+    return _KERNELS.get((1, n_features), _KERNELS[1, 0])
 
 
 # -- the entry point -----------------------------------------------------------------
@@ -759,7 +760,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
-    kernel = _ONE_TASK_KERNEL if n_tasks == 1 else _KERNEL
+    kernel = _kernel_for(n_tasks, tasks.n_features)
     kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
            tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
