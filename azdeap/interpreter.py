@@ -8,15 +8,17 @@ then the matrices, each cell holding its T task values contiguously.  Scalar
 ``mem[vectors + (a*F + i)*T + t]``; matrix entry ``(i, j)`` is
 ``mem[matrices + ((a*F + i)*F + j)*T + t]``.  Each instruction is dispatched once
 for all T tasks, and the per-task loops run over contiguous cells with unsigned
-indices, which LLVM vectorizes.  An elementwise op is one loop for all three
-kinds: only its width (T, F*T or F*F*T cells) differs.
+indices, which LLVM vectorizes.  An elementwise op is one loop written once for all
+three kinds: only its width (T, F*T or F*F*T cells) differs.
 
 Dispatch is data: each op's ``family`` in ``azdeap.ops`` names the routine of
 ``_execute`` that computes it, and its ``function`` the function that routine
-applies; the integer tables below are built from ``ops.OPS`` at import.  The
-dispatch loop is written once: a small state machine walks through Setup, then
-Predict/Learn per training example, then Predict per validation example
-(docs/design.md, "Execution").
+applies; the integer tables below are built from ``ops.OPS`` at import.  Each
+component is decoded once per algorithm into rows the dispatch loop reads
+(``_decode``).  The dispatch loop is written once: a small state machine walks
+through Setup, then Predict/Learn per training example, then Predict per validation
+example.  One source gives three kernels: for one task of 4 features, one task of any
+F, and any T and F (docs/design.md, "Execution").
 """
 from typing import NamedTuple, Optional
 
