@@ -16,6 +16,7 @@ or use the ready-made ``Individual`` (an Algorithm with a maximized ``FitnessMax
 """
 import copy
 import hashlib
+from typing import Optional
 
 import numpy as np
 from deap import base
@@ -115,11 +116,16 @@ class Algorithm:
     def __deepcopy__(self, memo):
         """A cheap deep copy (DEAP's ``toolbox.clone``): the arrays are copied, a
         DEAP fitness is copied shallowly (its values are an immutable tuple)."""
+        return self.with_program(self.code.copy(), self.data.copy(), self.sizes, memo)
+
+    def with_program(self, code: np.ndarray, data: np.ndarray, sizes: tuple,
+                     memo: Optional[dict] = None) -> "Algorithm":
+        """A copy of this algorithm, as ``__deepcopy__`` makes it (``memo`` as there),
+        holding the program code, data, sizes: the arrays as they are, not copied or checked."""
         new = object.__new__(type(self))
         state = new.__dict__
         state.update(self.__dict__)
-        state["code"] = self.code.copy()
-        state["data"] = self.data.copy()
+        state["code"], state["data"], state["sizes"] = code, data, sizes
         for name, value in state.items():
             if name == "fitness":
                 fitness = object.__new__(type(value))

@@ -1,9 +1,17 @@
 """Evolution loops in DEAP style: ``eaRegularized``, regularized (aging) evolution."""
+import copy
 import time
-from typing import List, Optional, Tuple
+from functools import partial
+from itertools import chain, compress
+from typing import Callable, List, Optional, Tuple
 
+import numpy as np
 from deap import base, tools
 
+from azdeap.algorithm import clone
+from azdeap.evaluator import Evaluator
+from azdeap.fec import FEC
+from azdeap.programs import Programs, ProgramSlots
 from azdeap.selection import replaceOldest
 
 LOG_FIELDS = ["individuals", "train_steps", "elapsed", "evals", "cached"]
@@ -20,13 +28,176 @@ def evaluate_invalid(toolbox: base.Toolbox, individuals: list) -> Tuple[int, int
     if evaluate_batch is not None:
         results = evaluate_batch(invalid)
     else:
-        results = toolbox.map(toolbox.evaluate, invalid)
-    steps = cached = 0
+        results = list(toolbox.map(toolbox.evaluate, invalid))
     for ind, fit in zip(invalid, results):
         ind.fitness.values = fit
-        steps += getattr(fit, "train_steps", 0)
+    return _tally(results)
+
+
+def _tally(results):
+    """(evaluations, cache hits, train steps) of evaluation results."""
+    cached = steps = 0
+    for fit in results:
         cached += getattr(fit, "cached", False)
-    return len(invalid), cached, steps
+        steps += getattr(fit, "train_steps", 0)
+    return len(results), cached, steps
+
+
+def _parts(function):
+    """(function, args, keywords) of a registered operator (a partial) or a plain function."""
+    if isinstance(function, partial):
+        return function.func, function.args, function.keywords
+    return function, (), {}
+
+
+def batch_form(toolbox: base.Toolbox, name: str) -> Optional[Callable]:
+    """``toolbox.<name>_batch`` if it is the batch form of the operator registered as
+    ``toolbox.<name>`` (its function's ``batch_of``), with the same arguments; else None.
+    ``mutate_batch`` also stands for ``clone``: it needs ``toolbox.clone`` to be
+    :func:`azdeap.algorithm.clone` or ``copy.deepcopy`` (DEAP's default)."""
+    batch = getattr(toolbox, name + "_batch", None)
+    if batch is None:
+        return None
+    function, args, keywords = _parts(batch)
+    batch_of = getattr(function, "batch_of", None)
+    if batch_of is None or (batch_of, args, keywords) != _parts(getattr(toolbox, name, None)):
+        return None
+    if name == "mutate" and _parts(toolbox.clone)[0] not in (clone, copy.deepcopy):
+        return None
+    return batch
+
+
+def _wvalues(individuals):
+    """The individuals' fitness.wvalues as an (n, objectives) array."""
+    return np.array([ind.fitness.wvalues for ind in individuals], np.float64)
+
+
+def _children(parents, programs, mutated):
+    """Copies of the parents holding the programs, fitness deleted where mutated."""
+    children = [parent.with_program(*view) for parent, view in zip(parents, programs.views())]
+    for child in compress(children, mutated.tolist()):
+        del child.fitness.values
+    return children
+
+
+class _ListBreeding:
+    """Cycles on the population list: select or select_batch (on the population's
+    fitness array), clone and mutate or mutate_batch, evaluate, replace."""
+
+    def __init__(self, population, toolbox, replace, select_batch, mutate_batch):
+        self.population, self.toolbox, self.replace = population, toolbox, replace
+        self.select_batch, self.mutate_batch = select_batch, mutate_batch
+        self.aging = replace is replaceOldest
+        self.wvalues = _wvalues(population) if select_batch else None
+
+    def cycle(self, k):
+        """(children, their evaluation counts) of one cycle."""
+        population, toolbox = self.population, self.toolbox
+        if self.select_batch:
+            parents = [population[i] for i in self.select_batch(self.wvalues, k).tolist()]
+        else:
+            parents = toolbox.select(population, k)
+        if self.mutate_batch:
+            offspring = _children(parents, *self.mutate_batch(Programs.stack(parents)))
+        else:
+            clone, mutate = toolbox.clone, toolbox.mutate
+            offspring = [mutate(clone(parent))[0] for parent in parents]
+        evaluated = evaluate_invalid(toolbox, offspring)
+        self.replace(population, offspring)
+        if self.select_batch:  # the fitness array follows the population
+            self.wvalues = (np.concatenate((self.wvalues, _wvalues(offspring)))
+                            [-len(population):] if self.aging else _wvalues(population))
+        return offspring, evaluated
+
+    def sync(self):
+        """Nothing: the list is always up to date."""
+
+
+class _ArrayBreeding:
+    """Cycles of select_batch and mutate_batch with aging on the population kept as
+    arrays: programs in ``ProgramSlots`` used as a ring (``oldest`` is the oldest
+    individual's slot), fitness values per slot, wvalues in age order; and per slot the
+    individual if made (``made``) and the individual it copies its type and other
+    attributes from (``like``: itself once made, else its parent's).  Individuals are
+    made for the list only by ``sync``, and each cycle when ``make_children`` (for a hall
+    of fame, or an evaluate_batch that is not an ``Evaluator``'s or ``FEC``'s, those take
+    the children's stacked programs)."""
+
+    def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
+        self.population, self.toolbox = population, toolbox
+        self.select_batch, self.mutate_batch = select_batch, mutate_batch
+        self.make_children = make_children or not isinstance(
+            getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None),
+            (Evaluator, FEC))
+        self.programs = ProgramSlots(Programs.stack(population))
+        self.values = np.array([ind.fitness.values for ind in population], np.float64)
+        self.weights = np.array(population[0].fitness.weights)
+        self.wvalues = _wvalues(population)
+        self.made = list(population)
+        self.like = list(population)
+        self.oldest = 0
+
+    def cycle(self, k):
+        """(children made, or None, and their evaluation counts) of one cycle."""
+        n = len(self.made)
+        slots = (self.select_batch(self.wvalues, k) + self.oldest) % n
+        children, mutated = self.mutate_batch(self.programs.take(slots))
+        like = list(map(self.like.__getitem__, slots.tolist()))
+        values = self.values[slots]  # the parents', until evaluated
+        if self.make_children:
+            made = [self._individual(*args) for args in zip(
+                like, children.views(), [None if m else tuple(v) for m, v
+                                         in zip(mutated.tolist(), values.tolist())])]
+            evaluated = evaluate_invalid(self.toolbox, made)
+            like = made
+            values = np.array([ind.fitness.values for ind in made], np.float64)
+        else:
+            made = None
+            changed = np.flatnonzero(mutated)
+            results = self.toolbox.evaluate_batch(children.take(changed))
+            m = values.shape[1]
+            values[changed] = np.fromiter(chain.from_iterable(results), np.float64,
+                                          len(changed) * m).reshape(-1, m)
+            evaluated = _tally(results)
+        self._replace_oldest(children, values, like, made or [None] * k)
+        return made, evaluated
+
+    def _replace_oldest(self, children, values, like, made):
+        """replaceOldest: the children take the places (slots) of the oldest."""
+        n, k = len(self.made), len(children)
+        self.wvalues = np.concatenate((self.wvalues, values * self.weights))[-n:]
+        if k > n:  # only the newest n stay
+            children, values, like, made = (children.take(np.arange(k - n, k)), values[-n:],
+                                            like[-n:], made[-n:])
+            k = n
+        slots = (self.oldest + np.arange(k)) % n
+        self.programs.put(slots, children)
+        self.values[slots] = values
+        first = min(k, n - self.oldest)  # the slots oldest.., then 0.. after a wrap
+        for mine, new in ((self.like, like), (self.made, made)):
+            mine[self.oldest:self.oldest + first] = new[:first]
+            mine[:k - first] = new[first:]
+        self.oldest = (self.oldest + k) % n
+
+    @staticmethod
+    def _individual(like, view, fit):
+        """A copy of like holding the program view, fitness fit (None: invalid)."""
+        individual = like.with_program(*view)
+        if fit is None:
+            del individual.fitness.values
+        else:
+            individual.fitness.values = fit
+        return individual
+
+    def sync(self):
+        """Make the individuals not made yet and put all in the list, oldest first."""
+        n = len(self.made)
+        order = [(self.oldest + i) % n for i in range(n)]
+        unmade = [s for s in order if self.made[s] is None]
+        for s, view, values in zip(unmade, self.programs.take(unmade).views(),
+                                   self.values[unmade].tolist()):
+            self.made[s] = self.like[s] = self._individual(self.like[s], view, tuple(values))
+        self.population[:] = [self.made[s] for s in order]
 
 
 def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
@@ -38,7 +209,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
     :param population: a list of individuals in age order, oldest first.
     :param toolbox: a :class:`deap.base.Toolbox` with ``select``, ``clone``, ``mutate``
-        and ``evaluate`` (and optionally ``evaluate_batch`` and ``replace``).
+        and ``evaluate`` (and optionally ``evaluate_batch``, ``replace``, and the batch
+        forms ``select_batch`` and ``mutate_batch``).
     :param batch: children bred per cycle; 1 is exactly the original's sequential loop,
         larger batches share the per-call costs of the kernel.
     :param max_individuals, max_train_steps, max_seconds: budgets; the loop stops after
@@ -60,6 +232,28 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
             evaluate(offspring)        # evaluate_batch when the toolbox has it
             replace(population, offspring)
 
+    With the batch forms ``select_batch`` and ``mutate_batch`` (each used only while
+    :func:`batch_form` finds it the batch form of the registered ``select``/``mutate``
+    with the same arguments; re-register those and the loop calls what was registered)
+    and ``replace`` being ``replaceOldest``, a cycle works on arrays kept beside the
+    list: ``fitness`` (the population's ``fitness.wvalues``, oldest first) and the
+    population's ``programs`` (:class:`azdeap.programs.ProgramSlots`)::
+
+            parents = select_batch(fitness, batch)                  # indices
+            children, mutated = mutate_batch(programs.take(parents))
+            evaluate_batch(children.take(mutated))                  # stacked programs
+            the children take the places of the oldest in the arrays
+
+    The individuals of the list are made only where needed: each cycle's children when
+    there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s or
+    ``FEC``'s (those get them as stacked programs), the whole population at each logbook
+    record when there are ``stats``, and at the end; each child at most once, as a copy
+    of its parent.  With another ``replace`` the loop breeds on the list, using either
+    batch form alone (``select_batch`` on the fitness array, ``mutate_batch`` on the
+    parents' stacked programs); with both batch forms it makes the same run as on the
+    arrays.  The batch forms draw other random numbers than the per-individual
+    operators, so a seed gives another (equally distributed) run.
+
     ``replace`` defaults to :func:`azdeap.selection.replaceOldest`: the offspring take
     the places of the oldest individuals, which is what makes the evolution *aging*.
     Unmutated children keep their parent's fitness and are not evaluated again.  Every
@@ -70,14 +264,16 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
         raise ValueError("eaRegularized needs a budget: max_individuals, max_train_steps "
                          "or max_seconds")
     replace = getattr(toolbox, "replace", replaceOldest)
+    if _parts(replace) == (replaceOldest, (), {}):
+        replace = replaceOldest
     logbook = tools.Logbook()
     logbook.header = LOG_FIELDS + (stats.fields if stats else [])
     start = time.perf_counter()
     counts = {"individuals": 0, "train_steps": 0, "evals": 0, "cached": 0}
 
-    def account(individuals: List, evaluated: Tuple[int, int, int]):
+    def account(n: int, evaluated: Tuple[int, int, int], individuals: Optional[List]):
         n_evals, n_cached, steps = evaluated
-        counts["individuals"] += len(individuals)
+        counts["individuals"] += n
         counts["evals"] += n_evals
         counts["cached"] += n_cached
         counts["train_steps"] += steps
@@ -95,17 +291,26 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                 or (max_train_steps is not None and counts["train_steps"] >= max_train_steps)
                 or (max_seconds is not None and time.perf_counter() - start >= max_seconds))
 
-    account(population, evaluate_invalid(toolbox, population))
+    account(len(population), evaluate_invalid(toolbox, population), population)
     record()
     next_record = counts["individuals"] + progress_every
-    clone, mutate = toolbox.clone, toolbox.mutate
-    while not exhausted():
-        offspring = [mutate(clone(parent))[0] for parent in toolbox.select(population, batch)]
-        account(offspring, evaluate_invalid(toolbox, offspring))
-        replace(population, offspring)
-        if counts["individuals"] >= next_record:
-            record()
-            next_record += progress_every
+    select_batch, mutate_batch = batch_form(toolbox, "select"), batch_form(toolbox, "mutate")
+    if select_batch and mutate_batch and population and replace is replaceOldest:
+        breeding = _ArrayBreeding(population, toolbox, select_batch, mutate_batch,
+                                  make_children=halloffame is not None)
+    else:
+        breeding = _ListBreeding(population, toolbox, replace, select_batch, mutate_batch)
+    try:
+        while not exhausted():
+            offspring, evaluated = breeding.cycle(batch)
+            account(batch if offspring is None else len(offspring), evaluated, offspring)
+            if counts["individuals"] >= next_record:
+                if stats is not None:
+                    breeding.sync()
+                record()
+                next_record += progress_every
+    finally:
+        breeding.sync()
     if logbook[-1]["individuals"] != counts["individuals"]:
         record()
     return population, logbook

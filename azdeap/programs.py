@@ -1,11 +1,14 @@
 """``Programs``: many algorithms stacked into four arrays.
 
 The interpreter runs them in one call, and worker processes exchange them this way:
-pickling one object per algorithm costs more than breeding it.
+pickling one object per algorithm costs more than breeding it.  A ``Programs`` is also a
+sequence of algorithms (an evaluator takes it as it takes a list), and
+``ProgramSlots`` keeps a population's programs to take and put by slot.
 """
 import numpy as np
+from numba import njit
 
-from azdeap.algorithm import Algorithm, clone
+from azdeap.algorithm import Algorithm
 from azdeap.space import check_array
 
 
@@ -58,8 +61,11 @@ class Programs:
 
     @classmethod
     def stack(cls, algorithms) -> "Programs":
-        """The programs of a sequence of algorithms, in order; TypeError or ValueError if
-        one is not an Algorithm or its sizes do not match its arrays."""
+        """The programs of a sequence of algorithms, in order (a Programs is returned as
+        it is); TypeError or ValueError if one is not an Algorithm or its sizes do not
+        match its arrays."""
+        if isinstance(algorithms, Programs):
+            return algorithms
         if len(algorithms) == 1:
             alg = algorithms[0]
             if not (isinstance(alg, Algorithm)
@@ -83,22 +89,117 @@ class Programs:
     def __len__(self):
         return len(self.offsets)
 
+    def __getitem__(self, b) -> Algorithm:
+        """Program b as an Algorithm whose arrays are views of these."""
+        start, sizes = self.offsets[b], self.sizes[b].tolist()
+        stop = start + sizes[0] + sizes[1] + sizes[2]
+        algorithm = object.__new__(Algorithm)  # arrays right by construction: no checks
+        algorithm.code, algorithm.data = self.code[start:stop], self.data[start:stop]
+        algorithm.sizes = tuple(sizes)
+        return algorithm
+
+    def take(self, indices) -> "Programs":
+        """The programs at indices, stacked anew."""
+        return Programs._of(*_gather(self.code, self.data, self.offsets, self.sizes,
+                                     np.asarray(indices, np.int64)))
+
     def __getstate__(self):
         return self.code, self.data, self.offsets, self.sizes
 
     def __setstate__(self, state):
         self.code, self.data, self.offsets, self.sizes = state
 
+    def views(self):
+        """``(code, data, sizes)`` of each program in order: views of the stacked arrays
+        and a tuple."""
+        code, data = self.code, self.data
+        for start, sizes in zip(self.offsets.tolist(), self.sizes.tolist()):
+            stop = start + sizes[0] + sizes[1] + sizes[2]
+            yield code[start:stop], data[start:stop], tuple(sizes)
+
     def unstack(self, cls=Algorithm) -> list:
         """New algorithms of type cls (each with its own arrays), one per program.
         Each is a copy of one template: cheaper than running ``cls.__init__`` each time."""
         template = cls(self.code[:0], self.data[:0], (0, 0, 0))
-        algorithms = []
-        for start, sizes in zip(self.offsets.tolist(), self.sizes.tolist()):
-            stop = start + sum(sizes)
-            algorithm = clone(template)
-            algorithm.code = self.code[start:stop].copy()
-            algorithm.data = self.data[start:stop].copy()
-            algorithm.sizes = tuple(sizes)
-            algorithms.append(algorithm)
-        return algorithms
+        return [template.with_program(code.copy(), data.copy(), sizes)
+                for code, data, sizes in self.views()]
+
+
+class ProgramSlots:
+    """The programs of a population, one per slot, each slot ``room`` rows long (grown
+    when a longer program comes): ``take`` and ``put`` copy whole batches by slot."""
+
+    def __init__(self, programs: Programs):
+        self._respace(programs, int(programs.sizes.sum(axis=1).max(initial=0)))
+
+    def __len__(self):
+        return len(self.programs)
+
+    def _respace(self, programs, room):
+        """Hold programs in slots of room rows."""
+        n, self.room = len(programs), room
+        self.programs = Programs._of(np.zeros((n * room, 4), np.int32),
+                                     np.zeros((n * room, 3)),
+                                     np.arange(n, dtype=np.int64) * room, programs.sizes.copy())
+        self.put(np.arange(n), programs)
+
+    def take(self, slots) -> Programs:
+        """The programs in slots, stacked."""
+        return self.programs.take(slots)
+
+    def put(self, slots, programs: Programs):
+        """Copy programs into slots (one each)."""
+        mine = self.programs
+        longest = _scatter(mine.code, mine.data, mine.offsets, mine.sizes, self.room,
+                           np.asarray(slots, np.int64), programs.code, programs.data,
+                           programs.offsets, programs.sizes)
+        if longest > self.room:  # nothing was copied
+            self._respace(mine, max(longest, 2 * self.room))
+            self.put(slots, programs)
+
+
+@njit(cache=True)
+def _gather(code, data, offsets, sizes, indices):
+    """(code, data, offsets, sizes) of the programs at indices, stacked."""
+    new_sizes = np.empty((len(indices), 3), np.int64)
+    new_offsets = np.empty(len(indices), np.int64)
+    rows = 0
+    for j in range(len(indices)):
+        new_offsets[j] = rows
+        for c in range(3):
+            new_sizes[j, c] = sizes[indices[j], c]
+            rows += sizes[indices[j], c]
+    new_code = np.empty((rows, 4), np.int32)
+    new_data = np.empty((rows, 3))
+    for j in range(len(indices)):
+        _copy_rows(code, data, offsets[indices[j]], new_code, new_data, new_offsets[j],
+                   new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+    return new_code, new_data, new_offsets, new_sizes
+
+
+@njit(cache=True)
+def _scatter(code, data, offsets, sizes, room, slots, new_code, new_data, new_offsets,
+             new_sizes):
+    """Copy the programs (new_*) into the programs at slots, if each fits in room rows;
+    the length of the longest."""
+    longest = 0
+    for j in range(len(slots)):
+        longest = max(longest, new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+    if longest > room:
+        return longest
+    for j in range(len(slots)):
+        for c in range(3):
+            sizes[slots[j], c] = new_sizes[j, c]
+        _copy_rows(new_code, new_data, new_offsets[j], code, data, offsets[slots[j]],
+                   new_sizes[j, 0] + new_sizes[j, 1] + new_sizes[j, 2])
+    return longest
+
+
+@njit(cache=True)
+def _copy_rows(code, data, start, to_code, to_data, to_start, length):
+    """Copy length rows from start on to to_start on (loops compile faster than slices)."""
+    for i in range(length):
+        for column in range(4):
+            to_code[to_start + i, column] = code[start + i, column]
+        for column in range(3):
+            to_data[to_start + i, column] = data[start + i, column]

@@ -16,8 +16,8 @@ from deap import base, tools
 
 from azdeap.algorithm import Individual, clone
 from azdeap.generator import initRandom
-from azdeap.mutation import DEFAULT_MUTATIONS, mutAny
-from azdeap.selection import replaceOldest, selAgingTournament
+from azdeap.mutation import DEFAULT_MUTATIONS, mutAny, mutAnyBatch
+from azdeap.selection import replaceOldest, selAgingTournament, selAgingTournamentBatch
 
 
 def regularized(space, evaluate: Callable, tournsize: int = 10,
@@ -40,9 +40,12 @@ def regularized(space, evaluate: Callable, tournsize: int = 10,
     toolbox.register("evaluate", evaluate)
     if hasattr(evaluate, "evaluate_batch"):
         toolbox.register("evaluate_batch", evaluate.evaluate_batch)
-    toolbox.register("mutate", mutAny, space=space, mutations=tuple(mutations),
-                     mutate_prob=mutate_prob, constant_rule=constant_rule)
+    mutate = dict(space=space, mutations=tuple(mutations), mutate_prob=mutate_prob,
+                  constant_rule=constant_rule)
+    toolbox.register("mutate", mutAny, **mutate)
+    toolbox.register("mutate_batch", mutAnyBatch, **mutate)
     toolbox.register("select", selAgingTournament, tournsize=tournsize)
+    toolbox.register("select_batch", selAgingTournamentBatch, tournsize=tournsize)
     toolbox.register("replace", replaceOldest)
     return toolbox
 

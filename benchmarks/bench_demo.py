@@ -20,9 +20,12 @@ import sys
 import time
 import timeit
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from azdeap.evolution import eaRegularized  # noqa: E402
+from azdeap.evolution import batch_form, eaRegularized  # noqa: E402
+from azdeap.programs import Programs, ProgramSlots  # noqa: E402
 from azdeap.config import load_config  # noqa: E402
 from azdeap.experiment import build_tasks, build_toolbox, run_experiments  # noqa: E402
 
@@ -51,23 +54,41 @@ def throughput(individuals, repeats=5, seed=1):
     print("  %.0f individuals/s median (min %.0f, max %.0f)" % (rate, min(rates), max(rates)))
     print("  %.0f train steps/individual; FEC hit rate %.1f%%"
           % (statistics.median(steps), 100 * statistics.median(hits)))
-    parents = toolbox.select(population, batch)
-    children = [toolbox.clone(p) for p in parents]
-    for child in children:
-        toolbox.mutate(child)
-    n = 20
-    costs = {
-        "select": timeit.timeit(lambda: toolbox.select(population, batch), number=n),
-        "clone": timeit.timeit(lambda: [toolbox.clone(p) for p in parents], number=n),
-        "mutate": timeit.timeit(lambda: [toolbox.mutate(toolbox.clone(p)) for p in parents],
-                                number=n)
-        - timeit.timeit(lambda: [toolbox.clone(p) for p in parents], number=n),
-        "evaluate (FEC, batch)": timeit.timeit(lambda: toolbox.evaluate_batch(children),
-                                               number=n),
-    }
-    print("  per individual: " + ", ".join("%s %.2f us" % (name, 1e6 * t / (n * batch))
+    costs = step_costs(toolbox, population, batch)
+    print("  per individual: " + ", ".join("%s %.2f us" % (name, 1e6 * t / batch)
                                            for name, t in costs.items())
           + "; all: %.2f us" % (1e6 / rate))
+
+
+def step_costs(toolbox, population, batch, n=20):
+    """Seconds per batch of each step of a cycle.  With both batch forms (eaRegularized
+    keeps the population as arrays): select is select_batch on the fitness array, clone
+    is taking the parents' programs from the population's ProgramSlots, mutate is
+    mutate_batch on them.  Without: select, clone, and mutate(clone(parent)) minus clone.
+    Evaluate is evaluate_batch of the same children n times (the FEC answers all but the
+    first)."""
+    select_batch, mutate_batch = batch_form(toolbox, "select"), batch_form(toolbox, "mutate")
+    if select_batch and mutate_batch:
+        wvalues = np.array([ind.fitness.wvalues for ind in population])
+        slots = ProgramSlots(Programs.stack(population))
+        parents = select_batch(wvalues, batch)
+        stacked = slots.take(parents)
+        children = mutate_batch(stacked)[0]
+        steps = {"select": lambda: select_batch(wvalues, batch),
+                 "clone": lambda: slots.take(parents),
+                 "mutate": lambda: mutate_batch(stacked)}
+    else:
+        clone, mutate = toolbox.clone, toolbox.mutate
+        parents = toolbox.select(population, batch)
+        children = [mutate(clone(parent))[0] for parent in parents]
+        steps = {"select": lambda: toolbox.select(population, batch),
+                 "clone": lambda: [clone(parent) for parent in parents],
+                 "mutate": lambda: [mutate(clone(parent)) for parent in parents]}
+    steps["evaluate (FEC, batch)"] = lambda: toolbox.evaluate_batch(children)
+    costs = {name: timeit.timeit(step, number=n) / n for name, step in steps.items()}
+    if not (select_batch and mutate_batch):
+        costs["mutate"] -= costs["clone"]
+    return costs
 
 
 def solve(seeds, workers):

@@ -1,10 +1,14 @@
 """Shared fixtures: the demo ops and search space, the linear tasks, the README
-regressor, a DEAP ``creator`` individual type and the tiny experiment config.
+regressor, a DEAP ``creator`` individual type, the tiny experiment config and the
+statistical tests of the operators' distributions.
 
 Immutable values (op tuples, search spaces, tasks, factories) are session-scoped;
 everything a test may change (algorithms, config dicts) is made fresh per call.
 """
+import collections
 import copy
+import math
+import types
 
 import numpy as np
 import pytest
@@ -108,3 +112,52 @@ def blobs():
         np.savez(path, x=x, y=y, **extra)
         return path
     return write
+
+
+def _chi_square_passes(chi2, df, z=3.719):
+    """chi2 below the critical value of df degrees of freedom at p = 1e-4 (z = 3.719),
+    by the Wilson-Hilferty approximation."""
+    return bool(chi2 < df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3)
+
+
+def _chi_square_fits(observed, expected):
+    """Whether counts fit their expected values (chi-square goodness of fit)."""
+    observed, expected = np.asarray(observed, float), np.asarray(expected, float)
+    return _chi_square_passes(((observed - expected) ** 2 / expected).sum(), len(observed) - 1)
+
+
+def _same_counts(a, b):
+    """(whether two samples of categories could share one distribution, the 2-row table):
+    chi-square test of homogeneity on the categories seen 20 times or more, the others
+    pooled."""
+    counts = collections.Counter(a), collections.Counter(b)
+    common = [key for key in set(counts[0]) | set(counts[1])
+              if counts[0][key] + counts[1][key] >= 20]
+    table = np.array([[c[key] for key in common]
+                      + [sum(c.values()) - sum(c[key] for key in common)] for c in counts])
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return True, table
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    return _chi_square_passes(((table - expected) ** 2 / expected).sum(),
+                              table.shape[1] - 1), table
+
+
+def _same_values(x, y):
+    """Whether two samples of reals could share one distribution: two-sample
+    Kolmogorov-Smirnov test at p = 1e-4 (asymptotic critical value)."""
+    x, y = np.sort(x), np.sort(y)
+    grid = np.concatenate([x, y])
+    gap = np.abs(np.searchsorted(x, grid, "right") / len(x)
+                 - np.searchsorted(y, grid, "right") / len(y)).max()
+    return gap < math.sqrt(-math.log(1e-4 / 2) / 2) * math.sqrt((len(x) + len(y))
+                                                                / (len(x) * len(y)))
+
+
+@pytest.fixture(scope="session")
+def stat():
+    """Statistical tests at p = 1e-4, without scipy: ``stat.fits(observed, expected)``
+    (chi-square goodness of fit), ``stat.same_counts(a, b)`` (two samples of categories:
+    (verdict, table)) and ``stat.same_values(x, y)`` (two samples of reals, KS)."""
+    return types.SimpleNamespace(fits=_chi_square_fits, same_counts=_same_counts,
+                                 same_values=_same_values)

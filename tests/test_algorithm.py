@@ -155,6 +155,21 @@ def test_clone_equals_deepcopy_and_shares_nothing_mutable(readme_regressor):
         assert individual.history == [1, 2] and individual.fitness.values == (0.5,)
 
 
+def test_with_program_copies_all_but_the_program(readme_regressor):
+    individual = readme_regressor(0.01, cls=Individual)
+    individual.fitness.values = (0.5,)
+    individual.history = [1, 2]
+    code, data = np.zeros((2, 4), np.int32), np.ones((2, 3))
+    copied = individual.with_program(code, data, (1, 0, 1))
+    assert type(copied) is Individual and copied.sizes == (1, 0, 1)
+    assert copied.code is code and copied.data is data                  # as given
+    assert copied.fitness.values == (0.5,) and copied.history == [1, 2]
+    del copied.fitness.values
+    copied.history.append(3)
+    assert individual.fitness.values == (0.5,) and individual.history == [1, 2]
+    assert individual == readme_regressor(0.01)
+
+
 def test_individuals_pickle_with_their_fitness(readme_regressor, creator_individual,
                                                linear_tasks):
     evaluate = Evaluator(linear_tasks, Memory(5, 3, 1))

@@ -8,15 +8,17 @@ import random
 
 import numpy as np
 import pytest
-from deap import base, tools
+from deap import base, creator, tools
 
-from azdeap.algorithm import FitnessMax
-from azdeap.evolution import LOG_FIELDS, eaRegularized, evaluate_invalid
+from azdeap import mutation
+from azdeap.algorithm import Algorithm, FitnessMax, Individual, clone
+from azdeap.evolution import LOG_FIELDS, batch_form, eaRegularized, evaluate_invalid
 from azdeap.config import config_from_dict, load_config
 from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
-from azdeap.toolbox import population_stats
+from azdeap.toolbox import population_stats, regularized
 from azdeap.evaluator import Evaluation, Evaluator
-from azdeap.selection import selAgingTournament
+from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
+                              selAgingTournamentBatch)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -295,6 +297,201 @@ def test_evaluate_invalid_skips_valid_individuals_and_batches_once():
     assert all(ind.fitness.values[0] == true_fitness(ind) for i, ind in enumerate(pop)
                if i != 3)
     assert evaluate_invalid(toy.toolbox, pop) == (0, 0, 0)
+
+
+# -- batch forms ---------------------------------------------------------------------------
+def spy(function, calls):
+    """function, recording each call in calls; the same batch_of."""
+    def spied(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+    spied.batch_of = function.batch_of
+    return spied
+
+
+@pytest.mark.parametrize("replace, n, batch", [
+    (None, 20, 5),           # replaceOldest: the loop shifts its fitness array
+    (replaceWorst, 20, 5),   # any other policy: the loop rebuilds it
+    (None, 5, 8),            # more children than individuals
+])
+def test_select_batch_sees_the_population_fitness(replace, n, batch):
+    """select_batch gets the population's wvalues, in order, every cycle (also for
+    individuals that are not algorithms)."""
+    toy = Toy()
+    toy.toolbox.register("select", selAgingTournament, tournsize=3)
+    pop = toy.population(n)
+    calls = []
+
+    def select_batch(values, k, tournsize):
+        assert np.array_equal(values, [ind.fitness.wvalues for ind in pop])
+        return selAgingTournamentBatch(values, k, tournsize)
+    select_batch.batch_of = selAgingTournament
+    toy.toolbox.register("select_batch", spy(select_batch, calls), tournsize=3)
+    if replace:
+        toy.toolbox.register("replace", replace)
+    random.seed(15)
+    _, logbook = eaRegularized(pop, toy.toolbox, batch=batch, max_individuals=300,
+                               verbose=False)
+    assert len(calls) == (logbook[-1]["individuals"] - n) // batch
+    assert len(pop) == n and all(ind.fitness.valid for ind in pop)
+
+
+def test_batch_forms_only_stand_for_the_registered_operators(demo_space, linear_tasks):
+    toolbox = build_toolbox(config_from_dict({"tasks": {"search": [{"count": 1}]}}),
+                            linear_tasks[:1])
+    assert batch_form(toolbox, "select") is toolbox.select_batch
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("select", selAgingTournament, tournsize=3)      # other arguments
+    assert batch_form(toolbox, "select") is None
+    toolbox.register("select_batch", selAgingTournamentBatch, tournsize=3)
+    assert batch_form(toolbox, "select") is toolbox.select_batch
+    toolbox.register("select", tools.selBest)                        # another operator
+    assert batch_form(toolbox, "select") is None
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch     # the other one stays
+    toolbox.register("clone", copy.deepcopy)                         # DEAP's default
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("clone", lambda ind: clone(ind))                # another clone
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.register("clone", clone)
+    toolbox.decorate("mutate", lambda mutate: lambda *args, **kwargs: mutate(*args, **kwargs))
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.register("mutate", mutation.mutAny, **toolbox.mutate_batch.keywords)
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    toolbox.register("mutate_batch", mutation.mutAnyBatch,
+                     **dict(toolbox.mutate_batch.keywords, mutate_prob=0.5))
+    assert batch_form(toolbox, "mutate") is None
+    toolbox.unregister("select")
+    assert batch_form(toolbox, "select") is None
+    assert batch_form(Toy().toolbox, "select") is None               # none registered
+
+
+def test_the_loop_takes_the_batch_forms_or_the_operators(tiny):
+    """The recipe's toolbox breeds with its batch forms; re-register mutate and the loop
+    calls it for every child instead."""
+    config = config_from_dict(tiny())
+    random.seed(25)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    calls = {"select_batch": [], "mutate_batch": [], "mutate": []}
+    for name in ("select_batch", "mutate_batch"):
+        batch_op = getattr(toolbox, name)
+        toolbox.register(name, spy(batch_op.func, calls[name]), **batch_op.keywords)
+    pop = toolbox.population(40)
+    eaRegularized(pop, toolbox, batch=10, max_individuals=240, verbose=False)
+    assert len(calls["select_batch"]) == len(calls["mutate_batch"]) == 20
+    assert all(len(args[0]) == 10 for args in calls["mutate_batch"])  # stacked programs
+    assert {type(ind) for ind in pop} == {Individual}
+    assert len({id(ind.fitness) for ind in pop}) == 40
+
+    def mutate(individual):
+        calls["mutate"].append(individual)
+        return mutation.mutAny(individual, config.search_space())
+    toolbox.register("mutate", mutate)
+    eaRegularized(pop, toolbox, batch=10, max_individuals=240, verbose=False)
+    assert len(calls["mutate_batch"]) == 20 and len(calls["mutate"]) == 200
+    assert len(calls["select_batch"]) == 40
+
+
+def test_batch_path_children_of_unmutated_parents_keep_their_fitness(tiny):
+    """mutate_prob 0: every child is its parent's copy, with its fitness; none is evaluated."""
+    config = config_from_dict(tiny(evolution={"population": 40, "mutate_prob": 0.0}))
+    random.seed(26)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    pop = toolbox.population(40)
+    evaluate_invalid(toolbox, pop)
+    before = {ind.program_hash(): ind.fitness.values for ind in pop}
+    _, logbook = eaRegularized(pop, toolbox, batch=10, max_individuals=400, verbose=False)
+    assert logbook[-1]["evals"] == 0 and logbook[-1]["individuals"] == 400
+    assert all(before[ind.program_hash()] == ind.fitness.values for ind in pop)
+
+
+def run_both_ways(tiny, seed, *, hof=False, stats=True, batch=10, evaluate_batch=None,
+                  population=40):
+    """The recipe's run on the arrays and on the list (replace registered as another
+    function, same batch forms): (population, logbook numbers, hall of fame, list seen by
+    stats at each record) of each."""
+    runs = []
+    for on_list in (False, True):
+        config = config_from_dict(tiny(evolution={"population": population}))
+        random.seed(seed)
+        toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+        if on_list:
+            toolbox.register("replace", lambda pop, offspring: replaceOldest(pop, offspring))
+        if evaluate_batch:
+            toolbox.register("evaluate_batch", evaluate_batch(toolbox.evaluate_batch))
+        pop = toolbox.population(population)
+        seen = []
+        record_stats = population_stats()
+        record_stats.register("seen", lambda values: seen.append(
+            [(ind.program_hash(), ind.fitness.values) for ind in pop]))
+        hall = tools.HallOfFame(5) if hof else None
+        pop, logbook = eaRegularized(pop, toolbox, batch=batch, max_individuals=1500,
+                                     stats=record_stats if stats else None, halloffame=hall,
+                                     progress_every=300, verbose=False)
+        runs.append((pop, numbers(logbook), hall and list(hall), seen))
+    return runs
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"hof": True},                                      # children made each cycle
+    {"batch": 60, "population": 40},                    # more children than the population
+    {"stats": False},                                   # the list made at the end only
+    {"evaluate_batch": lambda evaluate_batch: lambda individuals: evaluate_batch(individuals)},
+])
+def test_arrays_and_list_make_the_same_run(tiny, changes):
+    """The same batch forms on the population's arrays (replaceOldest) and on the list
+    (any other replace): the same children, fitness, logbook, hall of fame, and the
+    same list for the stats at each record."""
+    (pop, log, hall, seen), (pop_, log_, hall_, seen_) = run_both_ways(tiny, 27, **changes)
+    assert pop == pop_ and log == log_ and hall == hall_ and seen == seen_
+    assert [ind.fitness.values for ind in pop] == [ind.fitness.values for ind in pop_]
+    assert all(type(ind) is Individual and ind.fitness.valid for ind in pop)
+    assert len({id(ind) for ind in pop}) == len(pop) == 40
+    assert len(seen) == (len(log) if changes.get("stats", True) else 0)
+
+
+def test_arrays_and_list_the_same_with_two_objectives(demo_space):
+    """A two-objective fitness (one maximized, one minimized) and a plain evaluate: the
+    same run on the arrays as on the list."""
+    if not hasattr(creator, "FitnessTwo"):
+        creator.create("FitnessTwo", base.Fitness, weights=(1.0, -0.5))
+        creator.create("TwoInd", Algorithm, fitness=creator.FitnessTwo)
+
+    def evaluate(individual):
+        return float(individual.data[:, 0].sum()), float(individual.code[:, 1].sum())
+    runs = []
+    for on_list in (False, True):
+        toolbox = regularized(demo_space, evaluate, tournsize=4, container=creator.TwoInd)
+        if on_list:
+            toolbox.register("replace", lambda pop, offspring: replaceOldest(pop, offspring))
+        random.seed(29)
+        pop, _ = eaRegularized(toolbox.population(30), toolbox, batch=7, max_individuals=400,
+                               verbose=False)
+        runs.append([(ind, ind.fitness.values) for ind in pop])
+    assert runs[0] == runs[1]
+    assert all(type(ind) is creator.TwoInd for ind, _ in runs[0])
+
+
+def test_arrays_make_the_list_at_the_end_even_on_error(tiny):
+    """An exception in a cycle (here Ctrl-C in evaluate_batch) leaves the list as it was
+    after the last whole cycle."""
+    config = config_from_dict(tiny())
+    random.seed(28)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    evaluate_batch, calls = toolbox.evaluate_batch, []
+
+    def interrupted(algorithms):
+        calls.append(len(algorithms))
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return evaluate_batch(algorithms)
+    toolbox.register("evaluate_batch", interrupted)
+    pop = toolbox.population(50)
+    first = list(pop)
+    with pytest.raises(KeyboardInterrupt):
+        eaRegularized(pop, toolbox, batch=10, max_individuals=2000, verbose=False)
+    assert len(pop) == 50 and pop[:20] == first[30:]   # 3 cycles of 10 children kept
+    assert all(ind.fitness.valid for ind in pop)
 
 
 # -- the real toolbox ----------------------------------------------------------------------

@@ -5,9 +5,10 @@ import random
 import numpy as np
 import pytest
 
-from azdeap import Algorithm, Individual
+from azdeap import Algorithm, Evaluator, Individual
+from azdeap.fec import FEC
 from azdeap.generator import initRandom
-from azdeap.programs import Programs
+from azdeap.programs import Programs, ProgramSlots
 
 
 @pytest.fixture
@@ -51,6 +52,16 @@ def test_unstack_gives_back_equal_independent_algorithms(algorithms_of, sizes):
     assert programs.unstack() == algorithms                # ...and so are the programs
 
 
+def test_views_are_each_programs_rows(algorithms_of):
+    algorithms = algorithms_of((1, 2, 0), (0, 0, 0), (2, 1, 1))
+    programs = Programs.stack(algorithms)
+    views = list(programs.views())
+    assert [sizes for _, _, sizes in views] == [(1, 2, 0), (0, 0, 0), (2, 1, 1)]
+    for (code, data, _), algorithm in zip(views, algorithms):
+        assert np.array_equal(code, algorithm.code) and np.array_equal(data, algorithm.data)
+        assert code.base is programs.code and data.base is programs.data
+
+
 def test_programs_pickle(algorithms_of):
     algorithms = algorithms_of((1, 2, 0), (0, 0, 3))
     back = pickle.loads(pickle.dumps(Programs.stack(algorithms)))
@@ -68,3 +79,38 @@ def test_unstack_makes_individuals_each_with_its_own_fitness(algorithms_of,
         individuals[0].fitness.values = (1.0,)
         assert not individuals[1].fitness.valid and not individuals[2].fitness.valid
         assert individuals == programs.unstack()
+
+
+def test_a_programs_is_a_sequence_of_algorithms(algorithms_of):
+    algorithms = algorithms_of((1, 2, 0), (0, 0, 0), (2, 1, 1), (0, 3, 0))
+    programs = Programs.stack(algorithms)
+    assert Programs.stack(programs) is programs
+    assert list(programs) == algorithms and programs[-1] == algorithms[-1]
+    assert programs[2].code.base is programs.code                          # views
+    taken = programs.take([3, 0, 0])
+    assert taken.unstack() == [algorithms[3], algorithms[0], algorithms[0]]
+    assert taken.offsets.tolist() == [0, 3, 6] and len(programs.take([])) == 0
+
+
+def test_evaluators_take_a_programs_as_a_list(algorithms_of, linear_tasks, demo_space):
+    algorithms = algorithms_of((10, 2, 8), (10, 2, 8), (3, 1, 2))
+    programs = Programs.stack(algorithms + algorithms[:1])
+    for make in (lambda: Evaluator(linear_tasks[:3], demo_space.memory),
+                 lambda: FEC(Evaluator(linear_tasks[:3], demo_space.memory))):
+        by_list = make().evaluate_batch(algorithms + algorithms[:1])
+        by_programs = make().evaluate_batch(programs)
+        assert [(e[0], e.train_steps, e.cached) for e in by_list] == \
+            [(e[0], e.train_steps, e.cached) for e in by_programs]
+
+
+def test_program_slots_take_and_put_by_slot(algorithms_of):
+    algorithms = algorithms_of((1, 2, 0), (0, 0, 0), (2, 1, 1), (0, 3, 0))
+    slots = ProgramSlots(Programs.stack(algorithms))
+    assert len(slots) == 4 and slots.room == 4
+    assert slots.take([3, 1, 3]).unstack() == [algorithms[3], algorithms[1], algorithms[3]]
+    longer = algorithms_of((5, 5, 5), (0, 1, 0))
+    slots.put([1, 2], Programs.stack(longer))                  # room grows to 15
+    assert slots.room == 15
+    assert slots.take(range(4)).unstack() == [algorithms[0]] + longer + [algorithms[3]]
+    assert ProgramSlots(Programs.stack(algorithms_of((0, 0, 0)))).take([0])[0] == \
+        Algorithm()

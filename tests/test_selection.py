@@ -4,12 +4,14 @@ import copy
 import itertools
 import random
 
+import numpy as np
 import pytest
 from deap import base, tools
 
 from azdeap.algorithm import FitnessMax
 from azdeap.evolution import eaRegularized
-from azdeap.selection import replaceOldest, replaceWorst, selAgingTournament
+from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
+                              selAgingTournamentBatch)
 
 
 class Ind:
@@ -113,6 +115,57 @@ def test_tournament_size_1_is_uniform():
     expected = trials / p
     chi2 = sum((c - expected) ** 2 / expected for c in counts)
     assert chi2 < 24.3   # chi-square, 7 degrees of freedom, p = 0.001
+
+
+# -- selAgingTournamentBatch ------------------------------------------------------------
+def winners(pop, k, tournsize, batch):
+    """The indices of k tournament winners, by selAgingTournament or its batch form."""
+    if batch:
+        values = np.array([ind.fitness.wvalues for ind in pop])
+        return selAgingTournamentBatch(values, k, tournsize).tolist()
+    position = {id(ind): i for i, ind in enumerate(pop)}
+    return [position[id(ind)] for ind in selAgingTournament(pop, k, tournsize)]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one", "batch"])
+@pytest.mark.parametrize("tournsize", [1, 3, 10])
+def test_tournament_winner_distribution_is_exact(tournsize, batch, stat):
+    """Distinct values 0..n-1 shuffled: the winner is value r with probability
+    ((r + 1)^t - r^t) / n^t (the best of t draws with replacement)."""
+    n, trials = 12, 30000
+    values = list(range(n))
+    random.Random(5).shuffle(values)
+    pop = population(values)
+    random.seed(13)
+    counts = np.bincount([values[i] for i in winners(pop, trials, tournsize, batch)],
+                         minlength=n)
+    r = np.arange(n)
+    expected = trials * ((r + 1.0) ** tournsize - r ** tournsize) / n ** tournsize
+    keep = expected >= 5
+    observed = np.append(counts[keep], counts[~keep].sum())
+    expected = np.append(expected[keep], expected[~keep].sum())
+    observed, expected = observed[expected > 0], expected[expected > 0]
+    assert stat.fits(observed, expected), (observed, expected)
+
+
+def test_batch_tournament_compares_objectives_as_tuples():
+    values = np.array([[1.0, 0.0], [1.0, 5.0], [0.0, 9.0], [1.0, 5.0]])
+    random.seed(14)
+    chosen = selAgingTournamentBatch(values, 500, tournsize=40)
+    assert set(chosen.tolist()) <= {1, 3}           # (1, 5) beats (1, 0) and (0, 9)
+    assert set(selAgingTournamentBatch(values[:, 0], 500, 40).tolist()) <= {0, 1, 3}
+
+
+def test_batch_tournament_seeded_and_checked():
+    values = np.arange(50.0)
+    random.seed(15)
+    first = selAgingTournamentBatch(values, 40, 3)
+    random.seed(15)
+    assert np.array_equal(first, selAgingTournamentBatch(values, 40, 3))
+    assert first.dtype == np.int64 and len(first) == 40 and 0 <= first.min() <= first.max() < 50
+    assert len(selAgingTournamentBatch(values, 0, 3)) == 0
+    with pytest.raises(ValueError, match="empty"):
+        selAgingTournamentBatch(np.zeros((0, 1)), 1, 3)
 
 
 # -- survivor policies ------------------------------------------------------------------

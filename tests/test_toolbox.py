@@ -9,9 +9,10 @@ from deap import tools
 
 from azdeap import Evaluator, Individual, mutation
 from azdeap.algorithm import clone
-from azdeap.evolution import eaRegularized
+from azdeap.evolution import batch_form, eaRegularized
 from azdeap.generator import initNoOp
-from azdeap.selection import replaceOldest, replaceWorst, selAgingTournament
+from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
+                              selAgingTournamentBatch)
 from azdeap.toolbox import population_stats, regularized
 
 
@@ -38,6 +39,13 @@ def test_the_recipe_registers_the_documented_pieces(demo_space, linear_tasks):
     assert toolbox.select.func is selAgingTournament
     assert toolbox.select.keywords == {"tournsize": 7}
     assert toolbox.replace.func is replaceOldest
+    # the batch forms, with the same arguments: eaRegularized breeds with them
+    assert toolbox.mutate_batch.func is mutation.mutAnyBatch
+    assert toolbox.mutate_batch.keywords == toolbox.mutate.keywords
+    assert toolbox.select_batch.func is selAgingTournamentBatch
+    assert toolbox.select_batch.keywords == {"tournsize": 7}
+    assert batch_form(toolbox, "mutate") is toolbox.mutate_batch
+    assert batch_form(toolbox, "select") is toolbox.select_batch
 
 
 def test_defaults_are_the_papers(demo_space):
@@ -57,6 +65,19 @@ def test_container_and_individual_choose_what_the_population_holds(demo_space,
     toolbox = regularized(demo_space, constant_sum,
                           individual=partial(initNoOp, Individual, demo_space))
     assert [ind.code.any() for ind in toolbox.population(2)] == [False, False]
+
+
+def test_batch_breeding_keeps_the_container_and_gives_each_child_its_rows(
+        demo_space, creator_individual):
+    random.seed(4)
+    toolbox = regularized(demo_space, constant_sum, container=creator_individual)
+    population, _ = eaRegularized(toolbox.population(10), toolbox, batch=5,
+                                  max_individuals=60, verbose=False)
+    assert all(type(ind) is creator_individual for ind in population)
+    assert all(ind.fitness.values == constant_sum(ind) for ind in population)
+    population[-1].code[:] = 0
+    population[-1].data[:] = 0.0
+    assert all(ind.code.any() for ind in population[:-1])
 
 
 def test_a_registered_replacement_takes_effect(demo_space):
