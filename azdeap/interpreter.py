@@ -565,10 +565,10 @@ def _make_kernel(n_tasks, n_features):
     A kernel with constants T = 1 (and F) has no per-task loops, and the cell loops of
     its elementwise routines have constant trip counts that LLVM unrolls, where the
     general kernel reads T and F from the arrays (docs/design.md, "Execution").  Numba
-    compiles each kernel on first use and caches it apart: the closure constants are
-    part of its cache key."""
+    compiles each kernel on first use and caches it in files of its own, named by its
+    qualified name: kernels sharing one cache index could, compiled at the same time by
+    two processes, be saved under each other's entry."""
 
-    @njit(cache=True, error_model="numpy", nogil=True)
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
                n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
@@ -695,7 +695,8 @@ def _make_kernel(n_tasks, n_features):
                 if fingerprint:
                     hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
 
-    return kernel
+    kernel.__qualname__ += "_%d_%d" % (n_tasks, n_features)
+    return njit(cache=True, error_model="numpy", nogil=True)(kernel)
 
 
 # The kernels, by (T, F): one task alone, with F = 4 (the shipped configs' features)
