@@ -8,15 +8,17 @@ then the matrices, each cell holding its T task values contiguously.  Scalar
 ``mem[vectors + (a*F + i)*T + t]``; matrix entry ``(i, j)`` is
 ``mem[matrices + ((a*F + i)*F + j)*T + t]``.  Each instruction is dispatched once
 for all T tasks, and the per-task loops run over contiguous cells with unsigned
-indices, which LLVM vectorizes.  An elementwise op is one loop for all three
-kinds: only its width (T, F*T or F*F*T cells) differs.
+indices, which LLVM vectorizes.  An elementwise op is one loop written once for all
+three kinds: only its width (T, F*T or F*F*T cells) differs.
 
 Dispatch is data: each op's ``family`` in ``azdeap.ops`` names the routine of
 ``_execute`` that computes it, and its ``function`` the function that routine
-applies; the integer tables below are built from ``ops.OPS`` at import.  The
-dispatch loop is written once: a small state machine walks through Setup, then
-Predict/Learn per training example, then Predict per validation example
-(docs/design.md, "Execution").
+applies; the integer tables below are built from ``ops.OPS`` at import.  Each
+component is decoded once per algorithm into rows the dispatch loop reads
+(``_decode``).  The dispatch loop is written once: a small state machine walks
+through Setup, then Predict/Learn per training example, then Predict per validation
+example.  One source gives three kernels: for one task of 4 features, one task of any
+F, and any T and F (docs/design.md, "Execution").
 """
 from typing import NamedTuple, Optional
 
@@ -78,6 +80,10 @@ _MATMUL = _family("matmul")
 _CONST_SET = _family("const_set")
 _UNIFORM_SET = _family("uniform_set")
 _GAUSSIAN_SET = _family("gaussian_set")
+# Decoded, an elementwise op (families _ADD to _TRANSCENDENTAL) runs as routine
+# family + (kind + 1) * _BY_KIND: the trip count of its cell loop is then T, F*T or F*F*T
+# by routine, not a number read per instruction (constants in a specialized kernel).
+_BY_KIND = len(_FAMILY_IDS)
 
 _SIN = _function("sin")
 _COS = _function("cos")
@@ -197,20 +203,48 @@ def _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices):
     return OK
 
 
+# A decoded instruction is ROW uint64 fields of ``program``: the routine (family), the
+# first cells of out, in1 and in2, the cell counts of out and in1, and the function; and
+# two float64 ``values``: the constant (const_set), low and high (uniform_set), or mean
+# and std (gaussian_set).
+ROW = 7
+
+
 @_inline
-def _decode(code, start, stop, first_cell, cells, operands, families):
-    """For each instruction of code[start:stop], by row from start: the first memory
-    cells of out, in1 and in2 and the cell counts of out and in1 (operands), and the
-    routine that runs it (families)."""
+def _decode(code, data, start, stop, first_cell, cells, F, program, values, row):
+    """Decode code[start:stop] into program and values from decoded row ``row`` on,
+    leaving out the no-ops; returns the row after the last.  An index fraction of a
+    const_set is resolved here to the cell it sets."""
     for k in range(start, stop):
         op = code[k, 0]
-        row = k - start
-        for column, kind in ((3, _OUT_KIND[op]), (1, _IN1_KIND[op]), (2, _IN2_KIND[op])):
-            operands[row, column % 3] = (first_cell[kind] + U(code[k, column]) * cells[kind]
-                                         if kind >= 0 else U(0))
-        operands[row, 3] = cells[_OUT_KIND[op]] if _OUT_KIND[op] >= 0 else U(0)
-        operands[row, 4] = cells[_IN1_KIND[op]] if _IN1_KIND[op] >= 0 else U(0)
-        families[row] = FAMILY[op]
+        family = FAMILY[op]
+        if family == _NO_OP:
+            continue
+        out_kind = _OUT_KIND[op]
+        in1_kind = _IN1_KIND[op]
+        in2_kind = _IN2_KIND[op]
+        po = first_cell[out_kind] + U(code[k, 3]) * cells[out_kind]
+        n_indices = N_INDICES[op]
+        if n_indices == 1:
+            po += U(int(float(F) * data[k, 0])) * cells[0]
+        elif n_indices == 2:
+            po += (U(int(float(F) * data[k, 0])) * F
+                   + U(int(float(F) * data[k, 1]))) * cells[0]
+        base = row * ROW
+        program[base] = (family + (out_kind + 1) * _BY_KIND if family <= _TRANSCENDENTAL
+                         else family)
+        program[base + 1] = po
+        program[base + 2] = (first_cell[in1_kind] + U(code[k, 1]) * cells[in1_kind]
+                             if in1_kind >= 0 else U(0))
+        program[base + 3] = (first_cell[in2_kind] + U(code[k, 2]) * cells[in2_kind]
+                             if in2_kind >= 0 else U(0))
+        program[base + 4] = cells[0] if n_indices else cells[out_kind]
+        program[base + 5] = cells[in1_kind] if in1_kind >= 0 else U(0)
+        program[base + 6] = FUNCTION[op]
+        values[2 * row] = data[k, n_indices]
+        values[2 * row + 1] = data[k, 1]
+        row += 1
+    return row
 
 
 # -- the routines ------------------------------------------------------------------
@@ -321,21 +355,9 @@ def _transpose(mem, tmp, po, pa, T, F):
 
 
 @_inline
-def _const_set(mem, data, k, n_indices, po, T, F):
-    """s = d0; v[int(F*d0)] = d1; m[int(F*d0)][int(F*d1)] = d2."""
-    if n_indices == 1:
-        po += U(int(float(F) * data[k, 0])) * T
-    elif n_indices == 2:
-        po += (U(int(float(F) * data[k, 0])) * F + U(int(float(F) * data[k, 1]))) * T
-    value = data[k, n_indices]
-    for t in range(T):
-        mem[po + t] = value
-
-
-@_inline
-def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state):
-    """Run one instruction (op, of that family) for all T tasks: n cells of out from in1
-    (n_in cells) and in2, starting at cells po, pa, pb; k is its row in data."""
+def _elementwise(family, function, mem, po, pa, pb, n):
+    """The elementwise routines (families _ADD to _TRANSCENDENTAL): n cells of out from
+    the cells of in1 and in2 at the same places."""
     if family == _ADD:
         for c in range(n):
             mem[po + c] = mem[pa + c] + mem[pb + c]
@@ -370,9 +392,29 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
     elif family == _IS_POSITIVE:
         for c in range(n):
             mem[po + c] = 1.0 if mem[pa + c] > 0.0 else 0.0
-    elif family == _TRANSCENDENTAL:
+    else:  # _TRANSCENDENTAL
         for c in range(n):
-            mem[po + c] = _transcendental(FUNCTION[op], mem[pa + c])
+            mem[po + c] = _transcendental(function, mem[pa + c])
+
+
+@_inline
+def _execute(program, values, row, mem, tmp, T, F, rng_state):
+    """Run decoded instruction ``row`` for all T tasks: n cells of out from in1 (n_in
+    cells) and in2, starting at cells po, pa, pb."""
+    base = row * U(ROW)
+    family = np.int64(program[base])
+    po = program[base + U(1)]
+    pa = program[base + U(2)]
+    pb = program[base + U(3)]
+    n = program[base + U(4)]
+    n_in = program[base + U(5)]
+    function = np.int64(program[base + U(6)])
+    if family >= 3 * _BY_KIND:
+        _elementwise(family - 3 * _BY_KIND, function, mem, po, pa, pb, F * F * T)
+    elif family >= 2 * _BY_KIND:
+        _elementwise(family - 2 * _BY_KIND, function, mem, po, pa, pb, F * T)
+    elif family >= _BY_KIND:
+        _elementwise(family - _BY_KIND, function, mem, po, pa, pb, T)
     elif family == _SCALE:  # scalar * vector or matrix
         for c in range(U(0), n, T):
             for t in range(T):
@@ -388,9 +430,9 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
                 for t in range(T):
                     mem[po + (i * F + j) * T + t] = mem[source + t]
     elif family == _REDUCE:
-        _reduce(mem, tmp, FUNCTION[op], po, pa, n_in, T)
+        _reduce(mem, tmp, function, po, pa, n_in, T)
     elif family == _COLUMN_REDUCE or family == _ROW_REDUCE:
-        _axis_reduce(mem, tmp, FUNCTION[op], family == _ROW_REDUCE, po, pa, T, F)
+        _axis_reduce(mem, tmp, function, family == _ROW_REDUCE, po, pa, T, F)
     elif family == _DOT:  # the output scalar cannot alias the input vectors
         for t in range(T):
             mem[po + t] = mem[pa + t] * mem[pb + t]
@@ -408,16 +450,18 @@ def _execute(family, op, po, pa, pb, n, n_in, mem, tmp, data, k, T, F, rng_state
         _transpose(mem, tmp, po, pa, T, F)
     elif family == _MATMUL:
         _matmul(mem, tmp, po, pa, pb, T, F)
-    elif family == _CONST_SET:
-        _const_set(mem, data, k, N_INDICES[op], po, T, F)
+    elif family == _CONST_SET:  # the cell of an index fraction was found by _decode
+        value = values[U(2) * row]
+        for c in range(n):
+            mem[po + c] = value
     elif family == _UNIFORM_SET:
-        low = data[k, 0]
-        high = data[k, 1]
+        low = values[U(2) * row]
+        high = values[U(2) * row + U(1)]
         for c in range(n):
             mem[po + c] = low + (high - low) * _uniform01(rng_state)
     elif family == _GAUSSIAN_SET:
-        mean = data[k, 0]
-        std = data[k, 1]
+        mean = values[U(2) * row]
+        std = values[U(2) * row + U(1)]
         for c in range(n):
             mem[po + c] = mean + std * _gaussian(rng_state)
 
@@ -515,132 +559,156 @@ def _task_fitness(alive, classification, loss, n_valid):
 
 # -- the kernel ----------------------------------------------------------------------
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def _kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y, classification,
-            n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors, n_matrices,
-            fresh_memory, rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes,
-            status, predictions, record):
-    """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
-    train_features = train_x.reshape(-1)
-    train_labels = train_y.reshape(-1)
-    valid_features = valid_x.reshape(-1)
-    valid_labels = valid_y.reshape(-1)
-    any_classification = classification.any()
-    fast_validation = not (any_classification or record or fingerprint)
-    T = U(train_y.shape[1])
-    F = U(train_x.shape[1])
-    FT = F * T
-    FFT = F * FT
-    cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
-    first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
-    v0 = first_cell[1]                       # the features
-    tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
-    longest = 0
-    for b in range(sizes.shape[0]):
-        longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
-    operands = np.empty((longest, 5), np.uint64)
-    families = np.empty(longest, np.int64)
-    loss = np.empty(T)
-    alive = np.empty(T, dtype=np.bool_)
-    label = np.empty(T)
-    task_hashes = np.empty(T, np.uint64)
-    bits = np.empty(1)  # a float64 cell, hashed as uint64
+def _make_kernel(n_tasks, n_features):
+    """The kernel for n_tasks tasks of n_features features; 0 means any number.
 
-    for b in range(offsets.shape[0]):
-        setup_start = offsets[b]
-        predict_start = setup_start + sizes[b, 0]
-        learn_start = predict_start + sizes[b, 1]
-        learn_stop = learn_start + sizes[b, 2]
-        status[b] = _check_program(code, data, setup_start, learn_stop,
-                                   n_scalars, n_vectors, n_matrices)
-        train_steps[b] = 0
-        if status[b] != OK:
-            fitness[b, :] = 0.0
-            continue
-        _decode(code, setup_start, learn_stop, first_cell, cells, operands, families)
-        if rng_reseed >= 0:
-            rng_state[0] = U(rng_reseed)
-        if fresh_memory:
-            mem[:] = 0.0
-        for t in range(T):
-            alive[t] = True
-            loss[t] = 0.0
-            task_hashes[t] = _HASH_SEED
-        n_alive = T
-        if n_train > 0:
-            first_phase = _TRAIN_PREDICT
-        elif n_valid > 0:
-            first_phase = _VALID_PREDICT
-        else:
-            first_phase = _DONE
-        phase = _SETUP if fresh_memory else first_phase
-        example = 0
-        while phase != _DONE:
-            # -- before the component: load the example (no array views here:
-            # a view per example costs reference counting in the hot loop) ----
-            if phase == _SETUP:
-                lo = setup_start
-                hi = predict_start
+    A kernel with constants T = 1 (and F) has no per-task loops, and the cell loops of
+    its elementwise routines have constant trip counts that LLVM unrolls, where the
+    general kernel reads T and F from the arrays (docs/design.md, "Execution").  Numba
+    compiles each kernel on first use and caches it in files of its own, named by its
+    qualified name: kernels sharing one cache index could, compiled at the same time by
+    two processes, be saved under each other's entry."""
+
+    def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
+               classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
+               train_steps, hashes, status, predictions, record):
+        """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
+        T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
+        F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
+        train_features = train_x.reshape(-1)
+        train_labels = train_y.reshape(-1)
+        valid_features = valid_x.reshape(-1)
+        valid_labels = valid_y.reshape(-1)
+        any_classification = classification.any()
+        fast_validation = not (any_classification or record or fingerprint)
+        FT = F * T
+        FFT = F * FT
+        cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
+        first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
+        v0 = first_cell[1]                       # the features
+        tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
+        longest = 0
+        for b in range(sizes.shape[0]):
+            longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
+        program = np.empty(longest * ROW, np.uint64)
+        values = np.empty(2 * longest)
+        loss = np.empty(T)
+        alive = np.empty(T, dtype=np.bool_)
+        label = np.empty(T)
+        task_hashes = np.empty(T, np.uint64)
+        bits = np.empty(1)  # a float64 cell, hashed as uint64
+
+        for b in range(offsets.shape[0]):
+            setup_start = offsets[b]
+            predict_start = setup_start + sizes[b, 0]
+            learn_start = predict_start + sizes[b, 1]
+            learn_stop = learn_start + sizes[b, 2]
+            status[b] = _check_program(code, data, setup_start, learn_stop,
+                                       n_scalars, n_vectors, n_matrices)
+            train_steps[b] = 0
+            if status[b] != OK:
+                fitness[b, :] = 0.0
+                continue
+            predict_row = _decode(code, data, setup_start, predict_start, first_cell, cells, F,
+                                  program, values, 0)
+            learn_row = _decode(code, data, predict_start, learn_start, first_cell, cells, F,
+                                program, values, predict_row)
+            learn_stop_row = _decode(code, data, learn_start, learn_stop, first_cell, cells, F,
+                                     program, values, learn_row)
+            if rng_reseed >= 0:
+                rng_state[0] = U(rng_reseed)
+            if fresh_memory:
+                mem[:] = 0.0
+            for t in range(T):
+                alive[t] = True
+                loss[t] = 0.0
+                task_hashes[t] = _HASH_SEED
+            n_alive = T
+            if n_train > 0:
+                first_phase = _TRAIN_PREDICT
+            elif n_valid > 0:
+                first_phase = _VALID_PREDICT
             else:
-                if phase == _VALID_PREDICT:
-                    _load_example(mem, v0, valid_features, valid_labels, label, example,
-                                  True, T, FT)
-                else:  # Learn reuses the labels Predict loaded
-                    _load_example(mem, v0, train_features, train_labels, label, example,
-                                  phase == _TRAIN_PREDICT, T, FT)
-                if phase == _TRAIN_LEARN:
-                    for t in range(T):
-                        mem[t] = label[t]
-                    lo = learn_start
-                    hi = learn_stop
+                first_phase = _DONE
+            phase = _SETUP if fresh_memory else first_phase
+            example = 0
+            while phase != _DONE:
+                # -- before the component: load the example (no array views here:
+                # a view per example costs reference counting in the hot loop) ----
+                if phase == _SETUP:
+                    lo = 0
+                    hi = predict_row
                 else:
-                    for t in range(T):
-                        mem[t] = 0.0
-                    lo = predict_start
-                    hi = learn_start
+                    if phase == _VALID_PREDICT:
+                        _load_example(mem, v0, valid_features, valid_labels, label, example,
+                                      True, T, FT)
+                    else:  # Learn reuses the labels Predict loaded
+                        _load_example(mem, v0, train_features, train_labels, label, example,
+                                      phase == _TRAIN_PREDICT, T, FT)
+                    if phase == _TRAIN_LEARN:
+                        for t in range(T):
+                            mem[t] = label[t]
+                        lo = learn_row
+                        hi = learn_stop_row
+                    else:
+                        for t in range(T):
+                            mem[t] = 0.0
+                        lo = predict_row
+                        hi = learn_row
 
-            # -- the component: one dispatch per instruction for all tasks -----
-            for k in range(lo, hi):
-                row = k - setup_start
-                family = families[row]
-                if family != _NO_OP:
-                    _execute(family, code[k, 0], operands[row, 0], operands[row, 1],
-                             operands[row, 2], operands[row, 3], operands[row, 4], mem, tmp,
-                             data, k, T, F, rng_state)
+                # -- the component: one dispatch per instruction for all tasks -----
+                for row in range(U(lo), U(hi)):
+                    _execute(program, values, row, mem, tmp, T, F, rng_state)
 
-            # -- after the component: errors, losses, next phase ---------------
-            if phase == _SETUP:
-                phase = first_phase
-            elif phase == _TRAIN_PREDICT:
-                train_steps[b] += n_alive
-                n_alive = _score_training_step(mem, label, alive, n_alive, classification,
-                                               any_classification, max_abs_error,
-                                               fingerprint, task_hashes, bits, T)
-                phase = _TRAIN_LEARN if n_alive > 0 else _DONE
-            elif phase == _TRAIN_LEARN:
-                example += 1
-                if example >= n_train:
-                    example = 0
-                    phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                # -- after the component: errors, losses, next phase ---------------
+                if phase == _SETUP:
+                    phase = first_phase
+                elif phase == _TRAIN_PREDICT:
+                    train_steps[b] += n_alive
+                    n_alive = _score_training_step(mem, label, alive, n_alive, classification,
+                                                   any_classification, max_abs_error,
+                                                   fingerprint, task_hashes, bits, T)
+                    phase = _TRAIN_LEARN if n_alive > 0 else _DONE
+                elif phase == _TRAIN_LEARN:
+                    example += 1
+                    if example >= n_train:
+                        example = 0
+                        phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                    else:
+                        phase = _TRAIN_PREDICT
                 else:
-                    phase = _TRAIN_PREDICT
-            else:
-                if fast_validation:
-                    n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
-                                                        max_abs_error, T)
-                else:
-                    n_alive = _score_validation_example(
-                        mem, label, loss, alive, n_alive, classification, any_classification,
-                        max_abs_error, fingerprint, task_hashes, bits, record, predictions,
-                        example, T)
-                example += 1
-                if example >= n_valid or (n_alive == 0 and not record):
-                    phase = _DONE
+                    if fast_validation:
+                        n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
+                                                            max_abs_error, T)
+                    else:
+                        n_alive = _score_validation_example(
+                            mem, label, loss, alive, n_alive, classification, any_classification,
+                            max_abs_error, fingerprint, task_hashes, bits, record, predictions,
+                            example, T)
+                    example += 1
+                    if example >= n_valid or (n_alive == 0 and not record):
+                        phase = _DONE
 
-        for t in range(T):
-            fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
-            if fingerprint:
-                hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+            for t in range(T):
+                fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
+                if fingerprint:
+                    hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+
+    kernel.__qualname__ += "_%d_%d" % (n_tasks, n_features)
+    return njit(cache=True, error_model="numpy", nogil=True)(kernel)
+
+
+# The kernels, by (T, F): one task alone, with F = 4 (the shipped configs' features)
+# or any F; several tasks side by side.
+_KERNELS = {key: _make_kernel(*key) for key in ((1, 4), (1, 0), (0, 0))}
+
+
+def _kernel_for(n_tasks, n_features):
+    """The kernel that runs a batch of n_tasks tasks of n_features features."""
+    if n_tasks != 1:
+        return _KERNELS[0, 0]
+    return _KERNELS.get((1, n_features), _KERNELS[1, 0])
 
 
 # -- the entry point -----------------------------------------------------------------
@@ -719,10 +787,11 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
-    _kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
-            tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
-            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-            rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
-            predictions, record_predictions)
+    kernel = _kernel_for(n_tasks, tasks.n_features)
+    kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
+           tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
+           n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
+           rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
+           predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)

@@ -7,7 +7,8 @@ Workloads:
   which a 4-scalar memory lacks, so s3 is reused instead: the same instructions;
 * the hand-written 2-layer network (``reference.NEURAL_NETWORK``) on 10 teacher tasks
   (F=4, 1000 train, 100 valid, memory 5/9/2), then on one of them alone (T=1: no
-  per-task loop to vectorize, so it measures the dispatch).
+  per-task loop to vectorize, so it measures the dispatch), then on one task of 8
+  features (the one-task kernel for any F).
 
 Prints medians over repeats for one call per algorithm (Evaluator.__call__) and
 for batches of 100 algorithms in one kernel call (Evaluator.evaluate_batch, what
@@ -86,6 +87,8 @@ def main(argv=None):
           Memory(5, 9, 2), args.repeats)
     bench("2-layer neural network, 1 teacher task", network, teacher_tasks[:1],
           Memory(5, 9, 2), args.repeats)
+    bench("2-layer neural network, 1 teacher task of 8 features", network,
+          make_tasks("teacher", 1, 8, 1000, 100), Memory(5, 9, 2), args.repeats)
 
 
 if __name__ == "__main__":

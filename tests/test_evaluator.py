@@ -264,6 +264,18 @@ def test_evaluate_batch_equals_single_calls(linear_tasks, random_algorithms):
     assert evaluator.evaluate_batch([]) == []
 
 
+@pytest.mark.parametrize("n_features", [4, 5])
+def test_one_task_alone_equals_the_same_task_in_a_batch(n_features, random_algorithms):
+    """The one-task kernels (F = 4 and any F) give every task the fitness it has beside
+    two others."""
+    task_list = tasks.make_tasks("linear", 3, n_features, 100, 100)
+    fitness, _, _ = Evaluator(task_list, RANDOM_MEMORY).task_fitnesses(random_algorithms)
+    for t, task in enumerate(task_list):
+        alone, _, _ = Evaluator([task], RANDOM_MEMORY).task_fitnesses(random_algorithms)
+        np.testing.assert_array_equal(alone[:, 0], fitness[:, t])
+    assert 0.0 < np.mean(fitness == 0.0) < 0.9 and len(np.unique(fitness)) > 20
+
+
 def test_evaluation_pickles(linear_tasks, readme_regressor):
     e = Evaluation(0.75, 123)
     back = pickle.loads(pickle.dumps(e))

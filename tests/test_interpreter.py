@@ -233,12 +233,13 @@ def random_data(rng, op):
 
 # -- every op ------------------------------------------------------------------------
 
+@pytest.mark.parametrize("n_tasks", [1, T])  # the one-task kernels and the general one
 @pytest.mark.parametrize("F", [1, 4, 5])
 @pytest.mark.parametrize("op", DETERMINISTIC_OPS)
-def test_op_matches_numpy(op, F):
+def test_op_matches_numpy(op, F, n_tasks):
     rng = np.random.default_rng(1000 * op + F)
     for in1, in2, out in ADDRESS_SETS:
-        s, v, m, valid_x = random_memory(rng, F)
+        s, v, m, valid_x = random_memory(rng, F, t=n_tasks)
         check(instruction(op, in1, in2, out, random_data(rng, op)), s, v, m, valid_x)
 
 
