@@ -237,10 +237,18 @@ class Fec:
 
 
 @dataclass(frozen=True)
+class Hurdles:
+    tasks: Optional[int] = _f(1, _nullable(_POSITIVE))     # None = all search tasks
+    train: Optional[int] = _f(None, _nullable(_POSITIVE))  # None = all training examples
+    percentile: float = _f(75.0, _float(0.0, 100.0))
+
+
+@dataclass(frozen=True)
 class Fitness:
     combination: str = _f("mean", _choice("mean", "median"))
     max_abs_error: float = _f(100.0, _float(0.0, open_lo=True))
     fec: Optional[Fec] = _f(Fec(), _nullable(_section(Fec)))  # None = FEC off
+    hurdles: Optional[Hurdles] = _f(None, _nullable(_section(Hurdles)))  # None = off
 
 
 @dataclass(frozen=True)
@@ -301,8 +309,27 @@ def _cross_check(config):
     if fec is not None and fec.train + fec.valid < 2:
         raise _Invalid("fitness.fec", "train + valid must be >= 2 (a prediction after Learn "
                        "must be hashed), got %d + %d" % (fec.train, fec.valid))
+    if config.fitness.hurdles is not None:
+        _check_hurdles(config.fitness.hurdles, config.tasks.search)
     if config.evolution.init not in ("random", "noop"):
         _check_listing(config.evolution.init, config.memory)
+
+
+def _check_hurdles(hurdles, search):
+    """The cheap part of fitness.hurdles is a part of T_search, and smaller."""
+    n_tasks = sum(spec.count for spec in search)
+    if hurdles.tasks is not None and hurdles.tasks > n_tasks:
+        raise _Invalid("fitness.hurdles.tasks", "expected at most the %d search tasks, got %d"
+                       % (n_tasks, hurdles.tasks))
+    tasks = hurdles.tasks or n_tasks
+    most_train = seen = 0   # the most training examples of the first tasks
+    for spec in search:
+        if seen < tasks:
+            most_train, seen = max(most_train, spec.train), seen + spec.count
+    if tasks == n_tasks and (hurdles.train is None or hurdles.train >= most_train):
+        raise _Invalid("fitness.hurdles", "the cheap part (tasks %s, train %s) must be smaller "
+                       "than the search tasks (%d tasks, up to %d training examples)"
+                       % (hurdles.tasks, hurdles.train, n_tasks, most_train))
 
 
 def _check_listing(text, memory):

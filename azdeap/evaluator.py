@@ -139,6 +139,20 @@ class Evaluator(ProcessLocal):
         self.__dict__.update(state)
         self.groups = group_tasks(self.tasks)
 
+    def first_tasks(self, n: int) -> "Evaluator":
+        """An Evaluator on the first n tasks, with these settings, whose random ops draw
+        from this one's generator; TypeError or ValueError unless n is an integer from 1
+        to the number of tasks."""
+        n = check_integer(n, "n", 1)
+        if n > len(self.tasks):
+            raise ValueError("n must be at most the %d tasks, got %d" % (len(self.tasks), n))
+        part = object.__new__(Evaluator)
+        part.__dict__.update(self.__dict__)   # rng_state: the same array, advanced by both
+        part.tasks = self.tasks[:n]
+        part.groups = group_tasks(part.tasks)
+        part._new_key()
+        return part
+
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
                        rng_reseed=-1):
         """Run algorithms on every task.

@@ -11,6 +11,7 @@ from deap import base, tools
 from azdeap.algorithm import clone
 from azdeap.evaluator import Evaluator
 from azdeap.fec import FEC
+from azdeap.hurdles import Hurdles
 from azdeap.programs import Programs, ProgramSlots
 from azdeap.selection import replaceOldest
 
@@ -72,6 +73,11 @@ def _wvalues(individuals):
     return np.array([ind.fitness.wvalues for ind in individuals], np.float64)
 
 
+def _first_values(individuals):
+    """The individuals' first fitness values as an array."""
+    return np.array([ind.fitness.values[0] for ind in individuals], np.float64)
+
+
 def _children(parents, programs, mutated):
     """Copies of the parents holding the programs, fitness deleted where mutated."""
     children = [parent.with_program(*view) for parent, view in zip(parents, programs.views())]
@@ -109,6 +115,10 @@ class _ListBreeding:
                             [-len(population):] if self.aging else _wvalues(population))
         return offspring, evaluated
 
+    def fitness_values(self):
+        """The population's first fitness values, an array."""
+        return _first_values(self.population)
+
     def sync(self):
         """Nothing: the list is always up to date."""
 
@@ -120,8 +130,8 @@ class _ArrayBreeding:
     individual if made (``made``) and the individual it copies its type and other
     attributes from (``like``: itself once made, else its parent's).  Individuals are
     made for the list only by ``sync``, and each cycle when ``make_children`` (for a hall
-    of fame, or an evaluate_batch that is not an ``Evaluator``'s or ``FEC``'s, those take
-    the children's stacked programs).  The first individual's fitness weights stand for
+    of fame, or an evaluate_batch that is not an ``Evaluator``'s, ``FEC``'s or
+    ``Hurdles``', those take the children's stacked programs).  The first individual's fitness weights stand for
     all."""
 
     def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
@@ -129,7 +139,7 @@ class _ArrayBreeding:
         self.select_batch, self.mutate_batch = select_batch, mutate_batch
         self.make_children = make_children or not isinstance(
             getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None),
-            (Evaluator, FEC))
+            (Evaluator, FEC, Hurdles))
         self.programs = ProgramSlots(Programs.stack(population))
         self.values = np.array([ind.fitness.values for ind in population], np.float64)
         self.weights = np.array(population[0].fitness.weights)
@@ -190,6 +200,10 @@ class _ArrayBreeding:
             individual.fitness.values = fit
         return individual
 
+    def fitness_values(self):
+        """The population's first fitness values, an array (in slot order)."""
+        return self.values[:, 0]
+
     def sync(self):
         """Make the individuals not made yet and put all in the list, oldest first."""
         n = len(self.made)
@@ -210,8 +224,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
     :param population: a list of individuals in age order, oldest first.
     :param toolbox: a :class:`deap.base.Toolbox` with ``select``, ``clone``, ``mutate``
-        and ``evaluate`` (and optionally ``evaluate_batch``, ``replace``, and the batch
-        forms ``select_batch`` and ``mutate_batch``).
+        and ``evaluate`` (and optionally ``evaluate_batch``, ``replace``,
+        ``update_hurdle`` and the batch forms ``select_batch`` and ``mutate_batch``).
     :param batch: children bred per cycle; 1 is exactly the original's sequential loop,
         larger batches share the per-call costs of the kernel.
     :param max_individuals, max_train_steps, max_seconds: budgets; the loop stops after
@@ -227,11 +241,13 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
     The algorithm, in pseudo-code::
 
         evaluate(population)
+        update_hurdle(fitness values of population)   # when the toolbox has it
         while no budget is exhausted:
             parents = select(population, batch)
             offspring = [mutate(clone(parent)) for parent in parents]
             evaluate(offspring)        # evaluate_batch when the toolbox has it
             replace(population, offspring)
+            update_hurdle(fitness values of population)
 
     With the batch forms ``select_batch`` and ``mutate_batch`` (each used only while
     :func:`batch_form` finds it the batch form of the registered ``select``/``mutate``
@@ -246,14 +262,18 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
             the children take the places of the oldest in the arrays
 
     The individuals of the list are made only where needed: each cycle's children when
-    there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s or
-    ``FEC``'s (those get them as stacked programs), the whole population at each logbook
+    there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s,
+    ``FEC``'s or ``Hurdles``' (those get them as stacked programs), the whole population at each logbook
     record when there are ``stats``, and at the end; each child at most once, as a copy
     of its parent.  With another ``replace`` the loop breeds on the list, using either
     batch form alone (``select_batch`` on the fitness array, ``mutate_batch`` on the
     parents' stacked programs); with both batch forms it makes the same run as on the
     arrays.  The batch forms draw other random numbers than the per-individual
     operators, so a seed gives another (equally distributed) run.
+
+    ``update_hurdle`` (e.g. :meth:`azdeap.hurdles.Hurdles.update_hurdle`) gets an array
+    of the population's first fitness values (in no particular order) after the
+    initial evaluation and after every cycle.
 
     ``replace`` defaults to :func:`azdeap.selection.replaceOldest`: the offspring take
     the places of the oldest individuals, which is what makes the evolution *aging*.
@@ -293,6 +313,9 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                 or (max_seconds is not None and time.perf_counter() - start >= max_seconds))
 
     account(len(population), evaluate_invalid(toolbox, population), population)
+    update_hurdle = getattr(toolbox, "update_hurdle", None)
+    if update_hurdle is not None:
+        update_hurdle(_first_values(population))
     record()
     next_record = counts["individuals"] + progress_every
     select_batch, mutate_batch = batch_form(toolbox, "select"), batch_form(toolbox, "mutate")
@@ -305,6 +328,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
         while not exhausted():
             offspring, evaluated = breeding.cycle(batch)
             account(batch if offspring is None else len(offspring), evaluated, offspring)
+            if update_hurdle is not None:
+                update_hurdle(breeding.fitness_values())
             if counts["individuals"] >= next_record:
                 if stats is not None:
                     breeding.sync()

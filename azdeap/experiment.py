@@ -19,6 +19,7 @@ from azdeap import generator
 from azdeap.algorithm import Individual
 from azdeap.evolution import eaRegularized
 from azdeap.fec import FEC
+from azdeap.hurdles import Hurdles
 from azdeap.evaluator import Evaluator, check_bytes, evaluation_bytes
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
@@ -126,13 +127,20 @@ def make_evaluator(config, tasks, combination=None):
 def build_toolbox(config, search_tasks):
     """The regularized-evolution toolbox (``azdeap.toolbox.regularized``) of a config."""
     evaluate = make_evaluator(config, search_tasks)
+    hurdles = config.fitness.hurdles
+    if hurdles is not None:
+        evaluate = hurdles = Hurdles(evaluate, hurdles.tasks, hurdles.train,
+                                     hurdles.percentile)
     fec = config.fitness.fec
     if fec is not None:
         evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every)
     evo = config.evolution
-    return regularized(config.search_space(), evaluate, evo.tournament, evo.mutations,
-                       evo.mutate_prob, evo.constant_rule,
-                       individual=initial_individual(config))
+    toolbox = regularized(config.search_space(), evaluate, evo.tournament, evo.mutations,
+                          evo.mutate_prob, evo.constant_rule,
+                          individual=initial_individual(config))
+    if hurdles is not None:
+        toolbox.register("update_hurdle", hurdles.update_hurdle)
+    return toolbox
 
 
 class ExperimentResult(NamedTuple):

@@ -12,6 +12,10 @@ fitnesses get re-measured)::
     toolbox.register("evaluate", fec)
     toolbox.register("evaluate_batch", fec.evaluate_batch)
 
+The FEC may also wrap another fitness wrapper that holds an ``Evaluator`` as its
+``evaluator`` (``FEC(Hurdles(Evaluator(...)))``): it fingerprints on that Evaluator and
+has the wrapper evaluate the misses, caching what the wrapper returns.
+
 The original caches per task; this cache keys on all tasks of an evaluation at
 once (the kernel evaluates them side by side, so a partial hit saves nothing).
 Each process keeps its own cache: under scoop, every worker caches what it saw.
@@ -25,17 +29,30 @@ from azdeap.space import check_integer
 FINGERPRINT_SEED = 235732282
 
 
+def _inner_evaluator(evaluate):
+    """The Evaluator an FEC fingerprints on: evaluate itself, or its ``evaluator`` when
+    it is a wrapper with an ``evaluate_batch``; None otherwise."""
+    if isinstance(evaluate, Evaluator):
+        return evaluate
+    inner = getattr(evaluate, "evaluator", None)
+    if isinstance(inner, Evaluator) and callable(getattr(evaluate, "evaluate_batch", None)):
+        return inner
+    return None
+
+
 class FEC(ProcessLocal):
-    """A functional equivalence cache around an ``Evaluator``."""
+    """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one)."""
 
     def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100):
-        """TypeError or ValueError, one line, unless evaluator is an ``Evaluator`` and the
+        """TypeError or ValueError, one line, unless evaluator is an ``Evaluator`` (or
+        a wrapper with ``evaluate_batch`` and an Evaluator as ``evaluator``) and the
         numbers are integers with train >= 1 and train + valid >= 2 (a fingerprint
         without a prediction made after Learn cannot tell algorithms apart),
         cache_size, forget_every >= 1."""
-        if not isinstance(evaluator, Evaluator):
-            raise TypeError("FEC: evaluator must be an azdeap.evaluator.Evaluator, got %s"
-                            % type(evaluator).__name__)
+        if _inner_evaluator(evaluator) is None:
+            raise TypeError("FEC: evaluator must be an azdeap.evaluator.Evaluator or a "
+                            "wrapper of one (evaluate_batch, an Evaluator as .evaluator), "
+                            "got %s" % type(evaluator).__name__)
         self.train = check_integer(train, "FEC: train", 1)
         self.valid = check_integer(valid, "FEC: valid", 0)
         self.cache_size = check_integer(cache_size, "FEC: cache_size", 1)
@@ -43,7 +60,8 @@ class FEC(ProcessLocal):
         if train + valid < 2:
             raise ValueError("FEC: train + valid must be >= 2 (a prediction after Learn must "
                              "be hashed), got train=%d, valid=%d" % (train, valid))
-        self.evaluator = evaluator
+        self.evaluator = evaluator   # evaluates the misses
+        self.probe = _inner_evaluator(evaluator)   # fingerprints
         self.cache = OrderedDict()   # fingerprint -> [fitness, uses, full train steps]
         self.hits = self.misses = self.saved_train_steps = 0
         self._new_key()
@@ -57,7 +75,7 @@ class FEC(ProcessLocal):
         """A list of ``Evaluation`` tuples: cached ones where the fingerprint hits."""
         if not algorithms:
             return []
-        _, probe_steps, hashes = self.evaluator.task_fitnesses(
+        _, probe_steps, hashes = self.probe.task_fitnesses(
             algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
         probe_steps = probe_steps.tolist()
         results = [None] * len(algorithms)
@@ -77,10 +95,10 @@ class FEC(ProcessLocal):
             self.saved_train_steps += entry[2]
             results[b] = Evaluation(entry[0], probe_steps[b], cached=True)
         if missed:  # one full evaluation per new fingerprint
-            task_fitness, steps, _ = self.evaluator.task_fitnesses(
+            evaluated = self.evaluator.evaluate_batch(
                 [algorithms[same[0]] for same in missed.values()])
-            fitness = self.evaluator.combine(task_fitness)
-            for (key, same), fit, full_steps in zip(missed.items(), fitness, steps.tolist()):
+            for (key, same), (fit,), full_steps in zip(
+                    missed.items(), evaluated, [e.train_steps for e in evaluated]):
                 if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
                     self.cache[key] = [fit, len(same), full_steps]
                 self.misses += 1

@@ -3,7 +3,8 @@
 ``ProcessLocal`` objects unpickle to one instance per process: the first copy a
 worker receives is kept and every later copy of the same object resolves to it.
 A worker therefore stacks the task arrays once and keeps its own FEC cache across
-the many chunks it evaluates.  ``pack`` and ``unpack`` move Algorithm individuals
+the many chunks it evaluates; a later copy can still bring news to the kept instance
+(``ProcessLocal.received``).  ``pack`` and ``unpack`` move Algorithm individuals
 between processes as a few arrays (``azdeap.programs.Programs``).
 """
 import itertools
@@ -30,6 +31,8 @@ def _resolve(key, cls, state):
         _INSTANCES[key] = instance
         while len(_INSTANCES) > _KEEP:
             _INSTANCES.popitem(last=False)
+    else:
+        instance.received(state)
     return instance
 
 
@@ -47,6 +50,10 @@ class ProcessLocal:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+    def received(self, state: dict) -> None:
+        """Called on the kept instance when a later copy (its ``__getstate__``) arrives:
+        take from it what may have changed in the sender.  By default nothing."""
 
 
 @contextmanager

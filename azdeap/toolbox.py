@@ -28,7 +28,8 @@ def regularized(space, evaluate: Callable, tournsize: int = 10,
 
     It registers ``individual`` (by default ``initRandom(container, space)``),
     ``population``, ``clone`` (:func:`azdeap.algorithm.clone`), ``evaluate`` and,
-    when ``evaluate`` has one, ``evaluate_batch`` (an ``Evaluator`` or ``FEC``),
+    when ``evaluate`` has them, ``evaluate_batch`` (an ``Evaluator``, ``FEC`` or
+    ``Hurdles``) and ``update_hurdle`` (``Hurdles``),
     ``mutate`` (:func:`azdeap.mutation.mutAny` with ``mutations``, ``mutate_prob`` and
     ``constant_rule``), ``select`` (:func:`azdeap.selection.selAgingTournament` with
     ``tournsize``) and ``replace`` (:func:`azdeap.selection.replaceOldest`).
@@ -40,6 +41,8 @@ def regularized(space, evaluate: Callable, tournsize: int = 10,
     toolbox.register("evaluate", evaluate)
     if hasattr(evaluate, "evaluate_batch"):
         toolbox.register("evaluate_batch", evaluate.evaluate_batch)
+    if hasattr(evaluate, "update_hurdle"):
+        toolbox.register("update_hurdle", evaluate.update_hurdle)
     mutate = dict(space=space, mutations=tuple(mutations), mutate_prob=mutate_prob,
                   constant_rule=constant_rule)
     toolbox.register("mutate", mutAny, **mutate)

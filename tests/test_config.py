@@ -5,7 +5,7 @@ import pathlib
 import pytest
 import yaml
 
-from azdeap import ops
+from azdeap import config, ops
 from azdeap.algorithm import Algorithm
 from azdeap.space import Memory, SearchSpace
 from azdeap.config import (Config, ConfigError, TaskSpec, config_from_dict, config_to_dict,
@@ -168,6 +168,21 @@ def test_round_trip_of_a_varied_config():
     assert config_to_dict(c)["components"]["learn"]["ops"] == ["SCALAR_SUM", "SCALAR_PRODUCT"]
 
 
+def test_hurdles_are_off_by_default_and_parsed_when_set():
+    assert Config().fitness.hurdles is None
+    c = config_from_dict({"fitness": {"hurdles": {}}})
+    assert c.fitness.hurdles == config.Hurdles(tasks=1, train=None, percentile=75.0)
+    c = config_from_dict({"fitness": {"hurdles": {"tasks": None, "train": 20,
+                                                  "percentile": 50}}})
+    assert (c.fitness.hurdles.tasks, c.fitness.hurdles.train) == (None, 20)
+    assert c.fitness.hurdles.percentile == 50.0
+    assert config_from_dict(config_to_dict(c)) == c
+    two_parts = {"search": [{"count": 2, "train": 50}, {"count": 1, "train": 200}]}
+    c = config_from_dict({"tasks": two_parts, "fitness": {"hurdles": {"tasks": 2,
+                                                                      "train": 50}}})
+    assert c.fitness.hurdles.tasks == 2   # 2 of the 3 tasks: smaller
+
+
 def test_config_is_frozen():
     c = Config()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -209,6 +224,20 @@ def test_bad_integers_rejected(value):
     ({"fitness": {"max_abs_error": 0}}, "fitness.max_abs_error", "> 0"),
     ({"fitness": {"fec": {"train": 1, "valid": 0}}}, "fitness.fec",
      "train + valid must be >= 2 (a prediction after Learn must be hashed), got 1 + 0"),
+    ({"fitness": {"hurdles": {"percentile": 120}}}, "fitness.hurdles.percentile",
+     "expected a number >= 0 and <= 100, got 120"),
+    ({"fitness": {"hurdles": {"tasks": 0}}}, "fitness.hurdles.tasks",
+     "expected an integer >= 1, got 0"),
+    ({"fitness": {"hurdles": {"train": "x"}}}, "fitness.hurdles.train", "got 'x'"),
+    ({"fitness": {"hurdles": {"tasks": 11}}}, "fitness.hurdles.tasks",
+     "expected at most the 10 search tasks, got 11"),
+    ({"fitness": {"hurdles": {"tasks": None}}}, "fitness.hurdles",
+     "the cheap part (tasks None, train None) must be smaller than the search tasks "
+     "(10 tasks, up to 100 training examples)"),
+    ({"fitness": {"hurdles": {"tasks": 3, "train": 200}},
+      "tasks": {"search": [{"count": 2, "train": 50}, {"count": 1, "train": 200}]}},
+     "fitness.hurdles", "(3 tasks, up to 200 training examples)"),
+    ({"fitness": {"hurdles": {"hurdle": 3}}}, "fitness.hurdles.hurdle", "unknown key"),
     ({"memory": {"scalars": 1}}, "memory.scalars", ">= 2"),
     ({"tasks": {"select": [{"features": 300}]}}, "tasks.select[0].features", "1..256"),
     ({"tasks": {"final": []}}, "tasks.final", "non-empty list"),

@@ -71,8 +71,8 @@ def test_design_has_the_sections_the_code_cites():
     text = (DOCS / "design.md").read_text()
     headings = re.findall(r"^## (.+)$", text, re.M)
     assert headings == ["Memory", "Ops", "Random instructions", "Execution", "Fitness", "FEC",
-                        "Mutations", "Search loop", "Experiments", "Tasks", "Notation",
-                        "Parallelism", "Differences from the original"]
+                        "Hurdles", "Mutations", "Search loop", "Experiments", "Tasks",
+                        "Notation", "Parallelism", "Differences from the original"]
     root = DOCS.parent
     paths = [root / "README.md"]
     for pattern in ("azdeap/*.py", "tests/*.py", "examples/*", "benchmarks/*", "docs/*.md",
@@ -99,6 +99,7 @@ CONFIG_SECTIONS = {
     config.Evolution: "`evolution`",
     config.Fitness: "`fitness`",
     config.Fec: "`fitness.fec`",
+    config.Hurdles: "`fitness.hurdles`",
     config.Budget: "`budget`",
     config.Experiments: "`experiments`",
 }

@@ -498,3 +498,20 @@ def test_evaluation_bytes_counts_examples_kernel_memory_and_scratch():
     # memory (4 + 3*4 + 1*16) * 3 cells and scratch (16 + 2*4) * 3 cells
     assert evaluation_bytes(Memory(4, 3, 1), {(4, 10, 5): 3}) == \
         8 * (2 * 3 * 15 * 5 + 32 * 3 + 24 * 3)
+
+
+def test_first_tasks_is_an_evaluator_of_a_prefix_sharing_the_generator(linear_tasks,
+                                                                       readme_regressor):
+    whole = Evaluator(linear_tasks[:4], Memory(5, 3, 1), "median", 50.0, seed=3)
+    part = whole.first_tasks(2)
+    assert [t.name for t in part.tasks] == [t.name for t in linear_tasks[:2]]
+    assert (part.memory, part.combination, part.max_abs_error) == (Memory(5, 3, 1), "median",
+                                                                   50.0)
+    assert part.rng_state is whole.rng_state and len(whole.tasks) == 4
+    alg = readme_regressor(0.01)
+    assert part(alg)[0] == Evaluator(linear_tasks[:2], Memory(5, 3, 1), "median")(alg)[0]
+    assert pickle.loads(pickle.dumps(part)) is not pickle.loads(pickle.dumps(whole))
+    with pytest.raises(ValueError, match="^n must be at most the 4 tasks, got 5$"):
+        whole.first_tasks(5)
+    with pytest.raises(ValueError, match="^n must be >= 1, got 0$"):
+        whole.first_tasks(0)
