@@ -15,6 +15,7 @@ from typing import Optional
 import yaml
 
 from azdeap import mutation, ops
+from azdeap.budget import BASELINES
 from azdeap.notation import parse_algorithm
 from azdeap.space import Memory, SearchSpace, SpaceError, check_space
 from azdeap.tasks import KINDS as TASK_KINDS, MAX_SEED
@@ -243,12 +244,32 @@ class Hurdles:
     percentile: float = _f(75.0, _float(0.0, 100.0))
 
 
+def _baseline(value, path):
+    if isinstance(value, str) and value.lower() in BASELINES:
+        return value.lower()
+    if not isinstance(value, str) or "def " not in value:
+        raise _Invalid(path, "expected %s or an algorithm listing ('def Setup(): ...'), got %s"
+                       % (" or ".join(BASELINES), _show(value)))
+    try:
+        parse_algorithm(value)
+    except ValueError as error:  # NotationError: "line N: problem"
+        raise _Invalid(path, "listing " + " ".join(str(error).split())) from None
+    return value
+
+
+@dataclass(frozen=True)
+class TrainBudget:
+    baseline: str = _f("neural_network", _baseline)  # a name of azdeap.budget.BASELINES
+    factor: float = _f(2.0, _float(0.0, open_lo=True))
+
+
 @dataclass(frozen=True)
 class Fitness:
     combination: str = _f("mean", _choice("mean", "median"))
     max_abs_error: float = _f(100.0, _float(0.0, open_lo=True))
     fec: Optional[Fec] = _f(Fec(), _nullable(_section(Fec)))  # None = FEC off
     hurdles: Optional[Hurdles] = _f(None, _nullable(_section(Hurdles)))  # None = off
+    train_budget: Optional[TrainBudget] = _f(None, _nullable(_section(TrainBudget)))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections import Counter
 import numpy as np
 
 from azdeap import interpreter
+from azdeap.budget import TrainBudget
 from azdeap.interpreter import memory_size
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
@@ -19,6 +20,7 @@ from azdeap.space import Memory, check_integer, check_memory
 from azdeap.tasks import Task, check_seed, group_tasks
 
 COMBINATIONS = ("mean", "median")
+OVER_BUDGET_HASH = np.uint64(0x6F7665725F627564)   # the fingerprint of a task over budget
 _STATUS_TEXT = {interpreter.BAD_OP: "unknown op code",
                 interpreter.BAD_ADDRESS: "address out of range for the memory",
                 interpreter.BAD_INDEX: "index fraction outside [0, 1)"}
@@ -112,11 +114,17 @@ class Evaluator(ProcessLocal):
     combination: "mean" or "median" (upper median) of the per-task fitnesses;
     max_abs_error: a larger |error| (or NaN) stops that task with fitness 0 (a number
     > 0, inf allowed); seed: seeds the generator of the random ops (59-64), an integer
-    in 0..2**63-1.  A bad argument is a TypeError or ValueError naming it.
+    in 0..2**63-1; train_budget: an ``azdeap.budget.TrainBudget`` or None (an
+    algorithm over it on a task is not run there: fitness 0, no train steps).  A bad
+    argument is a TypeError or ValueError naming it.
     """
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
-                 seed=0):
+                 seed=0, train_budget=None):
+        if train_budget is not None and not isinstance(train_budget, TrainBudget):
+            raise TypeError("train_budget must be an azdeap.budget.TrainBudget or None, got %s"
+                            % type(train_budget).__name__)
+        self.train_budget = train_budget
         self.tasks = _checked_tasks(tasks)
         self.memory = check_memory(memory)
         if not isinstance(combination, str) or combination not in COMBINATIONS:
@@ -190,11 +198,39 @@ class Evaluator(ProcessLocal):
     def _run_group(self, programs, batch, algorithms, n_train, n_valid, fingerprint,
                    rng_reseed):
         """The ``interpreter.RunResult`` of the programs on one TaskBatch."""
-        result = interpreter.run(programs, batch, memory=self.memory, rng_state=self.rng_state,
-                                 n_train=n_train, n_valid=n_valid,
-                                 max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
-                                 fingerprint=fingerprint)
+        over = (None if self.train_budget is None
+                else self.train_budget.over(programs, batch.n_train))
+        if over is not None and over.any():
+            result = self._within_budget(over, programs, batch, n_train, n_valid,
+                                         fingerprint, rng_reseed)
+        else:
+            result = interpreter.run(programs, batch, memory=self.memory,
+                                     rng_state=self.rng_state, n_train=n_train,
+                                     n_valid=n_valid, max_abs_error=self.max_abs_error,
+                                     rng_reseed=rng_reseed, fingerprint=fingerprint)
         raise_on_bad_status(result.status, algorithms, self.memory)
+        return result
+
+    def _within_budget(self, over, programs, batch, n_train, n_valid, fingerprint,
+                       rng_reseed):
+        """The RunResult of running only the programs not over the train budget: the
+        others get fitness 0, no train steps and the hash OVER_BUDGET_HASH per task."""
+        n = len(over)
+        result = interpreter.RunResult(
+            np.zeros((n, batch.n_tasks)), np.zeros(n, np.int64),
+            np.full((n, batch.n_tasks), OVER_BUDGET_HASH, np.uint64) if fingerprint else None,
+            np.zeros(n, np.int64), None)
+        within = np.flatnonzero(~over)
+        if len(within):
+            run = interpreter.run(programs.take(within), batch, memory=self.memory,
+                                  rng_state=self.rng_state, n_train=n_train, n_valid=n_valid,
+                                  max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
+                                  fingerprint=fingerprint)
+            result.fitness[within] = run.fitness
+            result.train_steps[within] = run.train_steps
+            result.status[within] = run.status
+            if fingerprint:
+                result.hashes[within] = run.hashes
         return result
 
     def combine(self, task_fitness):

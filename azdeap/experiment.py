@@ -18,6 +18,7 @@ from deap import tools
 from azdeap import generator
 from azdeap.algorithm import Individual
 from azdeap.evolution import eaRegularized
+from azdeap.budget import TrainBudget
 from azdeap.fec import FEC
 from azdeap.hurdles import Hurdles
 from azdeap.evaluator import Evaluator, check_bytes, evaluation_bytes
@@ -119,14 +120,18 @@ def initial_individual(config):
     return partial(Individual.from_text, init)
 
 
-def make_evaluator(config, tasks, combination=None):
+def make_evaluator(config, tasks, combination=None, train_budget=None):
     return Evaluator(tasks, config.memory, combination or config.fitness.combination,
-                     config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE))
+                     config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE),
+                     train_budget=train_budget)
 
 
 def build_toolbox(config, search_tasks):
-    """The regularized-evolution toolbox (``azdeap.toolbox.regularized``) of a config."""
-    evaluate = make_evaluator(config, search_tasks)
+    """The regularized-evolution toolbox (``azdeap.toolbox.regularized``) of a config;
+    the train budget, hurdles and FEC apply to T_search."""
+    budget = config.fitness.train_budget
+    evaluate = make_evaluator(config, search_tasks, train_budget=None if budget is None
+                              else TrainBudget(budget.baseline, budget.factor))
     hurdles = config.fitness.hurdles
     if hurdles is not None:
         evaluate = hurdles = Hurdles(evaluate, hurdles.tasks, hurdles.train,

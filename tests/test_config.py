@@ -121,7 +121,7 @@ def test_nonlinear_matches_spec():
     lines = [line.strip() for line in c.evolution.init.splitlines()]
     assert lines == (["def Setup():"] + DAMAGED_NET[:1] + ["def Predict():"] + DAMAGED_NET[1:6]
                      + ["def Learn():"] + DAMAGED_NET[6:])
-    assert "train_budget" in (CONFIGS / "nonlinear.yaml").read_text()
+    assert c.fitness.train_budget == config.TrainBudget("neural_network", 2.0)
 
 
 def test_nonlinear_listing_parses():
@@ -183,6 +183,18 @@ def test_hurdles_are_off_by_default_and_parsed_when_set():
     assert c.fitness.hurdles.tasks == 2   # 2 of the 3 tasks: smaller
 
 
+def test_train_budget_is_off_by_default_and_parsed_when_set():
+    assert Config().fitness.train_budget is None
+    c = config_from_dict({"fitness": {"train_budget": {}}})
+    assert c.fitness.train_budget == config.TrainBudget("neural_network", 2.0)
+    listing = "def Setup():\n  s2 = 0.5\ndef Predict():\n  s1 = s2 * s2\ndef Learn():\n"
+    c = config_from_dict({"fitness": {"train_budget": {"baseline": listing, "factor": 3}}})
+    assert (c.fitness.train_budget.baseline, c.fitness.train_budget.factor) == (listing, 3.0)
+    c = config_from_dict({"fitness": {"train_budget": {"baseline": "Linear_Regressor"}}})
+    assert c.fitness.train_budget.baseline == "linear_regressor"
+    assert config_from_dict(config_to_dict(c)) == c
+
+
 def test_config_is_frozen():
     c = Config()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -238,6 +250,13 @@ def test_bad_integers_rejected(value):
       "tasks": {"search": [{"count": 2, "train": 50}, {"count": 1, "train": 200}]}},
      "fitness.hurdles", "(3 tasks, up to 200 training examples)"),
     ({"fitness": {"hurdles": {"hurdle": 3}}}, "fitness.hurdles.hurdle", "unknown key"),
+    ({"fitness": {"train_budget": {"baseline": "resnet"}}}, "fitness.train_budget.baseline",
+     "expected neural_network or linear_regressor or an algorithm listing ('def Setup(): "
+     "...'), got 'resnet'"),
+    ({"fitness": {"train_budget": {"baseline": "def Setup():\n  s1 = foo(s2)"}}},
+     "fitness.train_budget.baseline", "listing line 2"),
+    ({"fitness": {"train_budget": {"factor": 0}}}, "fitness.train_budget.factor",
+     "expected a number > 0, got 0"),
     ({"memory": {"scalars": 1}}, "memory.scalars", ">= 2"),
     ({"tasks": {"select": [{"features": 300}]}}, "tasks.select[0].features", "1..256"),
     ({"tasks": {"final": []}}, "tasks.final", "non-empty list"),

@@ -57,10 +57,11 @@ def _text_form(op):
 def test_design_op_table_matches_the_code_row_by_row():
     text = (DOCS / "design.md").read_text()
     rows = [row for row in _table_rows(_section(text, "Ops")) if row[0].isdigit()]
-    documented = [(int(code), name, kinds_in, kind_out, form.strip("`"))
-                  for code, name, kinds_in, kind_out, _, form in rows]
+    documented = [(int(code), name, kinds_in, kind_out, form.strip("`"), int(cost))
+                  for code, name, kinds_in, kind_out, _, form, cost in rows]
     expected = [(op.code, op.name, _kinds(op.inputs),
-                 _kinds((op.output,) if op.output != ops.NO_KIND else ()), _text_form(op))
+                 _kinds((op.output,) if op.output != ops.NO_KIND else ()), _text_form(op),
+                 op.cost)
                 for op in ops.OPS]
     assert len(documented) == ops.NUM_OPS
     for row, want in zip(documented, expected):
@@ -100,6 +101,7 @@ CONFIG_SECTIONS = {
     config.Fitness: "`fitness`",
     config.Fec: "`fitness.fec`",
     config.Hurdles: "`fitness.hurdles`",
+    config.TrainBudget: "`fitness.train_budget`",
     config.Budget: "`budget`",
     config.Experiments: "`experiments`",
 }
