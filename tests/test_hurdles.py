@@ -137,8 +137,8 @@ def test_a_later_copy_brings_the_hurdle_to_the_kept_instance(tasks):
 
 
 def test_a_worker_receives_the_updated_hurdle(tasks, readme_regressor):
-    """Under a spawn pool, FEC(Hurdles) is pickled with every chunk; the worker keeps its
-    first copy and yet stops at the hurdle set in the driver afterwards."""
+    """Under a spawn pool, FEC(Hurdles) or Hurdles is pickled with every chunk; the
+    worker keeps its first copy and yet uses the hurdle set in the driver afterwards."""
     hurdles = Hurdles(Evaluator(tasks, MEMORY), tasks=1)
     fec = FEC(hurdles)
     first, second = readme_regressor(0.0001), readme_regressor(0.0002)
@@ -146,10 +146,15 @@ def test_a_worker_receives_the_updated_hurdle(tasks, readme_regressor):
         full, = pool.map(fec, [first])
         hurdles.update_hurdle([0.999])
         stopped, = pool.map(fec, [second])
+        alone, = pool.map(hurdles, [first])   # the same kept Hurdles, sent alone
+        hurdles.update_hurdle([0.0])
+        passed, = pool.map(hurdles, [first])
     assert full[0] == Evaluator(tasks, MEMORY)(first)[0]
     assert full.train_steps == 10 * N_TASKS + N_TASKS * N_TRAIN
     assert stopped[0] == Evaluator(tasks[:1], MEMORY)(second)[0]
     assert stopped.train_steps == 10 * N_TASKS + N_TRAIN
+    assert (alone[0], alone.train_steps) == (Evaluator(tasks[:1], MEMORY)(first)[0], N_TRAIN)
+    assert (passed[0], passed.train_steps) == (full[0], N_TRAIN + N_TASKS * N_TRAIN)
 
 
 @pytest.mark.parametrize("arrays", [True, False])
