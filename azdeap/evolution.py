@@ -131,8 +131,8 @@ class _ArrayBreeding:
     attributes from (``like``: itself once made, else its parent's).  Individuals are
     made for the list only by ``sync``, and each cycle when ``make_children`` (for a hall
     of fame, or an evaluate_batch that is not an ``Evaluator``'s, ``FEC``'s or
-    ``Hurdles``', those take the children's stacked programs).  The first individual's fitness weights stand for
-    all."""
+    ``Hurdles``', those take the children's stacked programs).  The first individual's
+    fitness weights stand for all."""
 
     def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
         self.population, self.toolbox = population, toolbox
