@@ -263,9 +263,9 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
     The individuals of the list are made only where needed: each cycle's children when
     there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s,
-    ``FEC``'s or ``Hurdles``' (those get them as stacked programs), the whole population at each logbook
-    record when there are ``stats``, and at the end; each child at most once, as a copy
-    of its parent.  With another ``replace`` the loop breeds on the list, using either
+    ``FEC``'s or ``Hurdles``' (those get them as stacked programs), the whole population
+    at each logbook record when there are ``stats``, and at the end; each child at most
+    once, as a copy of its parent.  With another ``replace`` the loop breeds on the list, using either
     batch form alone (``select_batch`` on the fitness array, ``mutate_batch`` on the
     parents' stacked programs); with both batch forms it makes the same run as on the
     arrays.  The batch forms draw other random numbers than the per-individual
