@@ -268,8 +268,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
     once, as a copy of its parent.  With another ``replace`` the loop breeds on the
     list, using either batch form alone (``select_batch`` on the fitness array,
     ``mutate_batch`` on the parents' stacked programs); with both batch forms it makes
-    the same run as on the arrays.  The batch forms draw other random numbers than the per-individual
-    operators, so a seed gives another (equally distributed) run.
+    the same run as on the arrays.  The batch forms draw other random numbers than the
+    per-individual operators, so a seed gives another (equally distributed) run.
 
     ``update_hurdle`` (e.g. :meth:`azdeap.hurdles.Hurdles.update_hurdle`) gets an array
     of the population's first fitness values (in no particular order) after the
