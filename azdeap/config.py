@@ -241,6 +241,7 @@ class Fitness:
     combination: str = _f("mean", _choice("mean", "median"))
     max_abs_error: float = _f(100.0, _float(0.0, open_lo=True))
     fec: Optional[Fec] = _f(Fec(), _nullable(_section(Fec)))  # None = FEC off
+    prune: bool = _f(True, _bool)  # run only live code (docs/design.md, "Live code")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 
 from azdeap import interpreter
 from azdeap.interpreter import memory_size
+from azdeap.liveness import _prune
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
 from azdeap.space import Memory, check_integer, check_memory
@@ -112,11 +113,13 @@ class Evaluator(ProcessLocal):
     combination: "mean" or "median" (upper median) of the per-task fitnesses;
     max_abs_error: a larger |error| (or NaN) stops that task with fitness 0 (a number
     > 0, inf allowed); seed: seeds the generator of the random ops (59-64), an integer
-    in 0..2**63-1.  A bad argument is a TypeError or ValueError naming it.
+    in 0..2**63-1; prune: run only the live instructions of each algorithm (the same
+    results bit for bit, docs/design.md, "Live code").  A bad argument is a TypeError or
+    ValueError naming it.
     """
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
-                 seed=0):
+                 seed=0, prune=True):
         self.tasks = _checked_tasks(tasks)
         self.memory = check_memory(memory)
         if not isinstance(combination, str) or combination not in COMBINATIONS:
@@ -124,6 +127,9 @@ class Evaluator(ProcessLocal):
         self.combination = combination
         self.max_abs_error = _checked_max_abs_error(max_abs_error)
         self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
+        if not isinstance(prune, (bool, np.bool_)):
+            raise TypeError("prune must be True or False, got %r" % (prune,))
+        self.prune = bool(prune)
         sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
         check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
                     "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
@@ -156,6 +162,8 @@ class Evaluator(ProcessLocal):
         if n_valid is not None:
             n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
+        if self.prune:
+            programs = _prune(programs, self.memory, rng_reseed >= 0)[0]
         runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
                                 rng_reseed) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification

@@ -120,7 +120,8 @@ def initial_individual(config):
 
 def make_evaluator(config, tasks, combination=None):
     return Evaluator(tasks, config.memory, combination or config.fitness.combination,
-                     config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE))
+                     config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE),
+                     prune=config.fitness.prune)
 
 
 def build_toolbox(config, search_tasks):

@@ -17,12 +17,16 @@ once (the kernel evaluates them side by side, so a partial hit saves nothing).
 Each process keeps its own cache: under scoop, every worker caches what it saw.
 """
 from collections import OrderedDict
+from hashlib import blake2b
 
-from azdeap.evaluator import Evaluation, Evaluator
+from azdeap.evaluator import Evaluation, Evaluator, raise_on_bad_status
+from azdeap.liveness import _prune
 from azdeap.parallel import ProcessLocal
+from azdeap.programs import Programs
 from azdeap.space import check_integer
 
 FINGERPRINT_SEED = 235732282
+_FINGERPRINT = 3   # an entry is [fitness, uses, full train steps, its fingerprint]
 
 
 class FEC(ProcessLocal):
@@ -44,61 +48,124 @@ class FEC(ProcessLocal):
             raise ValueError("FEC: train + valid must be >= 2 (a prediction after Learn must "
                              "be hashed), got train=%d, valid=%d" % (train, valid))
         self.evaluator = evaluator
-        self.cache = OrderedDict()   # fingerprint -> [fitness, uses, full train steps]
-        self.hits = self.misses = self.saved_train_steps = 0
+        self.cache = OrderedDict()   # fingerprint -> entry
+        self.forms = OrderedDict()   # digest of a pruned program -> entry (see evaluate_batch)
+        self.hits = self.form_hits = self.misses = self.saved_train_steps = 0
         self._new_key()
 
     def __getstate__(self):
         state = self.__dict__.copy()   # a worker starts with an empty cache
-        state.update(cache=OrderedDict(), hits=0, misses=0, saved_train_steps=0)
+        state.update(cache=OrderedDict(), forms=OrderedDict(), hits=0, form_hits=0, misses=0,
+                     saved_train_steps=0)
         return state
 
     def evaluate_batch(self, algorithms):
-        """A list of ``Evaluation`` tuples: cached ones where the fingerprint hits."""
+        """A list of ``Evaluation`` tuples: cached ones where the pruned form or the
+        fingerprint hits.
+
+        With a pruning evaluator, each algorithm's live code (as a fingerprint runs it)
+        is looked up first: a program whose pruned form maps to an entry still in the
+        cache is answered without running at all.  The form's map shares entries with
+        the fingerprints', so a use by either counts towards ``forget_every`` and
+        refreshes the entry's LRU place; a form whose entry was forgotten or evicted
+        answers no more.  Forms are remembered on every fingerprint hit and insert
+        (an LRU of ``cache_size`` forms)."""
         if not algorithms:
             return []
-        _, probe_steps, hashes = self.evaluator.task_fitnesses(
-            algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
-        probe_steps = probe_steps.tolist()
         results = [None] * len(algorithms)
+        probed, forms = range(len(algorithms)), None
+        to_probe = algorithms
+        if self.evaluator.prune:
+            memory = self.evaluator.memory
+            programs, status = _prune(Programs.stack(algorithms), memory, True)
+            raise_on_bad_status(status, algorithms, memory)
+            forms = _digests(programs)
+            probed = [b for b, form in enumerate(forms) if not self._form_hit(form, b, results)]
+            if not probed:
+                return results
+            to_probe = programs if len(probed) == len(algorithms) else programs.take(probed)
+        _, probe_steps, hashes = self.evaluator.task_fitnesses(
+            to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
+        probe_steps = probe_steps.tolist()
         missed = {}  # fingerprint -> indices of the algorithms that share it
-        for b in range(len(algorithms)):
-            key = hashes[b].tobytes()
+        for j, b in enumerate(probed):
+            key = hashes[j].tobytes()
             entry = self.cache.get(key)
             if entry is None:
                 missed.setdefault(key, []).append(b)
                 continue
-            entry[1] += 1
-            if entry[1] >= self.forget_every:
-                del self.cache[key]
-            else:
-                self.cache.move_to_end(key)
-            self.hits += 1
-            self.saved_train_steps += entry[2]
-            results[b] = Evaluation(entry[0], probe_steps[b], cached=True)
+            self._use(entry)
+            results[b] = Evaluation(entry[0], probe_steps[j], cached=True)
+            if forms is not None:
+                self._remember(forms[b], entry)
         if missed:  # one full evaluation per new fingerprint
+            steps_of = dict(zip(probed, probe_steps))
             task_fitness, steps, _ = self.evaluator.task_fitnesses(
                 [algorithms[same[0]] for same in missed.values()])
             fitness = self.evaluator.combine(task_fitness)
             for (key, same), fit, full_steps in zip(missed.items(), fitness, steps.tolist()):
                 if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
-                    self.cache[key] = [fit, len(same), full_steps]
+                    entry = self.cache[key] = [fit, len(same), full_steps, key]
+                    for b in same if forms is not None else ():
+                        self._remember(forms[b], entry)
                 self.misses += 1
-                results[same[0]] = Evaluation(fit, probe_steps[same[0]] + full_steps)
+                results[same[0]] = Evaluation(fit, steps_of[same[0]] + full_steps)
                 for b in same[1:]:
                     self.hits += 1
                     self.saved_train_steps += full_steps
-                    results[b] = Evaluation(fit, probe_steps[b], cached=True)
+                    results[b] = Evaluation(fit, steps_of[b], cached=True)
             while len(self.cache) > self.cache_size:
                 self.cache.popitem(last=False)
+        while len(self.forms) > self.cache_size:
+            self.forms.popitem(last=False)
         return results
+
+    def _form_hit(self, form, b, results):
+        """Answer algorithm b from the entry of its pruned form, if that is still cached."""
+        entry = self.forms.get(form)
+        if entry is None or self.cache.get(entry[_FINGERPRINT]) is not entry:
+            return False
+        self.forms.move_to_end(form)
+        self._use(entry)
+        self.form_hits += 1
+        results[b] = Evaluation(entry[0], 0, cached=True)
+        return True
+
+    def _use(self, entry):
+        """Count a hit on entry: forget it at ``forget_every`` uses, else refresh it."""
+        entry[1] += 1
+        if entry[1] >= self.forget_every:
+            del self.cache[entry[_FINGERPRINT]]
+        else:
+            self.cache.move_to_end(entry[_FINGERPRINT])
+        self.hits += 1
+        self.saved_train_steps += entry[2]
+
+    def _remember(self, form, entry):
+        """Map a pruned form to entry, if entry is still cached."""
+        if self.cache.get(entry[_FINGERPRINT]) is entry:
+            self.forms[form] = entry
+            self.forms.move_to_end(form)
 
     def __call__(self, algorithm):
         return self.evaluate_batch([algorithm])[0]
 
     def stats(self):
-        """Hits, misses, hit rate and training steps saved, in this process."""
+        """Hits (of which ``form_hits`` were answered by the pruned form, without a
+        fingerprint run), misses, hit rate and training steps saved, in this process."""
         total = self.hits + self.misses
-        return {"hits": self.hits, "misses": self.misses,
+        return {"hits": self.hits, "form_hits": self.form_hits, "misses": self.misses,
                 "hit_rate": self.hits / total if total else 0.0,
                 "saved_train_steps": self.saved_train_steps}
+
+
+def _digests(programs):
+    """A 16-byte BLAKE2b digest of each program's sizes, code and data: its exact form."""
+    code, data, sizes = programs.code.tobytes(), programs.data.tobytes(), programs.sizes.tobytes()
+    digests = []
+    for b, (start, length) in enumerate(zip(programs.offsets.tolist(),
+                                            programs.sizes.sum(axis=1).tolist())):
+        stop = start + length
+        digests.append(blake2b(sizes[24 * b:24 * b + 24] + code[16 * start:16 * stop]
+                               + data[24 * start:24 * stop], digest_size=16).digest())
+    return digests
