@@ -6,7 +6,8 @@ constant) inside the kernel, which hashes the per-example errors bit-exactly.
 Algorithms with the same hashes on all tasks behave the same there and get the
 cached fitness; the others are evaluated in full and cached (LRU of
 ``cache_size``; an entry is forgotten after ``forget_every`` uses, so that lucky
-fitnesses get re-measured)::
+fitnesses get re-measured).  With a pruning evaluator, an algorithm whose live code was
+seen before is answered first, without the prefix run (docs/design.md, "Live code")::
 
     fec = FEC(Evaluator(tasks, memory))
     toolbox.register("evaluate", fec)
@@ -17,7 +18,9 @@ once (the kernel evaluates them side by side, so a partial hit saves nothing).
 Each process keeps its own cache: under scoop, every worker caches what it saw.
 """
 from collections import OrderedDict
-from hashlib import blake2b
+
+import numpy as np
+from numba import njit
 
 from azdeap.evaluator import Evaluation, Evaluator, raise_on_bad_status
 from azdeap.liveness import _prune
@@ -49,7 +52,7 @@ class FEC(ProcessLocal):
                              "be hashed), got train=%d, valid=%d" % (train, valid))
         self.evaluator = evaluator
         self.cache = OrderedDict()   # fingerprint -> entry
-        self.forms = OrderedDict()   # digest of a pruned program -> entry (see evaluate_batch)
+        self.forms = OrderedDict()   # a pruned program's bytes -> entry (see evaluate_batch)
         self.hits = self.form_hits = self.misses = self.saved_train_steps = 0
         self._new_key()
 
@@ -79,7 +82,7 @@ class FEC(ProcessLocal):
             memory = self.evaluator.memory
             programs, status = _prune(Programs.stack(algorithms), memory, True)
             raise_on_bad_status(status, algorithms, memory)
-            forms = _digests(programs)
+            forms = _forms(programs)
             probed = [b for b, form in enumerate(forms) if not self._form_hit(form, b, results)]
             if not probed:
                 return results
@@ -159,13 +162,35 @@ class FEC(ProcessLocal):
                 "saved_train_steps": self.saved_train_steps}
 
 
-def _digests(programs):
-    """A 16-byte BLAKE2b digest of each program's sizes, code and data: its exact form."""
-    code, data, sizes = programs.code.tobytes(), programs.data.tobytes(), programs.sizes.tobytes()
-    digests = []
-    for b, (start, length) in enumerate(zip(programs.offsets.tolist(),
-                                            programs.sizes.sum(axis=1).tolist())):
-        stop = start + length
-        digests.append(blake2b(sizes[24 * b:24 * b + 24] + code[16 * start:16 * stop]
-                               + data[24 * start:24 * stop], digest_size=16).digest())
-    return digests
+def _forms(programs):
+    """Each program's exact form as bytes: its sizes, then its code and data rows."""
+    packed, bounds = _pack(programs.code.view(np.uint8).reshape(-1, 16),
+                           programs.data.view(np.uint8).reshape(-1, 24),
+                           programs.sizes.view(np.uint8).reshape(-1, 24), programs.offsets,
+                           programs.sizes)
+    packed, bounds = packed.tobytes(), bounds.tolist()
+    return [packed[start:stop] for start, stop in zip(bounds, bounds[1:])]
+
+
+@njit(cache=True)
+def _pack(code_bytes, data_bytes, sizes_bytes, offsets, sizes):
+    """The bytes of every program (sizes, then each row's code and data) one after the
+    other, and where each starts (and the last ends)."""
+    n_programs = offsets.shape[0]
+    bounds = np.empty(n_programs + 1, np.int64)
+    bounds[0] = 0
+    for b in range(n_programs):
+        bounds[b + 1] = bounds[b] + 24 + 40 * (sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
+    packed = np.empty(bounds[n_programs], np.uint8)
+    for b in range(n_programs):
+        at = bounds[b]
+        for i in range(24):
+            packed[at + i] = sizes_bytes[b, i]
+        at += 24
+        for k in range(offsets[b], offsets[b] + (bounds[b + 1] - bounds[b] - 24) // 40):
+            for i in range(16):
+                packed[at + i] = code_bytes[k, i]
+            for i in range(24):
+                packed[at + 16 + i] = data_bytes[k, i]
+            at += 40
+    return packed, bounds

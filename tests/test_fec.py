@@ -3,6 +3,7 @@ processes."""
 import pickle
 import random
 
+import numpy as np
 import pytest
 
 from azdeap import generator
@@ -344,3 +345,18 @@ def test_a_bad_algorithm_is_named_by_its_place_in_the_batch(tasks, readme_regres
     with pytest.raises(ValueError, match="^algorithm 1: address out of range"):
         fec.evaluate_batch([readme_regressor(), bad])
 
+
+
+def test_the_form_includes_the_component_sizes(tasks):
+    """The same rows split otherwise between Setup and Predict: another form (here the
+    same behaviour, so the fingerprint hits)."""
+    fec = fec_of(tasks)
+    in_setup = Algorithm.from_text("def Setup():\n  s2 = 0.5\ndef Predict():\n"
+                                   "  s1 = s2 * s2\ndef Learn():")
+    in_predict = Algorithm.from_text("def Setup():\ndef Predict():\n  s2 = 0.5\n"
+                                     "  s1 = s2 * s2\ndef Learn():")
+    assert np.array_equal(in_setup.code, in_predict.code)
+    fec(in_setup)
+    hit = fec(in_predict)
+    assert hit.cached and hit.train_steps == 10 * N_TASKS
+    assert fec.stats()["form_hits"] == 0
