@@ -5,7 +5,7 @@ numba call and stacks their live instructions; ``prune(algorithm)`` does one alg
 (to show it simplified, say).  A pruned program gives the same predictions, fitness,
 fingerprints and train steps as the full one, bit for bit (docs/design.md, "Live code").
 
-The analysis reads the op table (``azdeap.ops``) through arrays passed to the kernel,
+The analysis reads the op table (``azdeap.ops``) through an array passed to the kernel,
 so an edited table needs no cache clearing here; the kernel does call the
 interpreter's program check, whose compiled code numba's cache keeps until
 azdeap/__pycache__/liveness.* is deleted.
@@ -20,6 +20,10 @@ from azdeap.programs import Programs
 from azdeap.space import Memory, check_memory
 
 _S0, _S1 = 0, 1   # the cells of the label and the prediction (v0's is n_scalars)
+# What the analysis reads of each op, one row per field, from the op table.
+_IN1, _IN2, _OUT, _SETS_ONE_ENTRY, _DRAWS_RANDOM = range(5)
+_TABLE = np.array([ops.IN1_KIND, ops.IN2_KIND, ops.OUT_KIND, ops.SETS_ONE_ENTRY,
+                   ops.DRAWS_RANDOM], np.int64)
 
 
 def prune_programs(programs, memory: Memory, reseeded: bool = False) -> Programs:
@@ -59,36 +63,34 @@ def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False) -
 
 def _prune(programs, memory, reseeded):
     """(the pruned Programs, the interpreter's status of each program); unchecked."""
+    scalars, vectors, matrices = memory
     code, data, offsets, sizes, status = _prune_kernel(
-        programs.code, programs.data, programs.offsets, programs.sizes, memory.scalars,
-        memory.vectors, memory.matrices, reseeded, ops.IN1_KIND, ops.IN2_KIND, ops.OUT_KIND,
-        ops.SETS_ONE_ENTRY, ops.DRAWS_RANDOM)
+        programs.code, programs.data, programs.offsets, programs.sizes, scalars, vectors,
+        matrices, reseeded, _TABLE)
     return Programs._of(code, data, offsets, sizes), status
 
 
 @njit(cache=True)
-def _backward(code, start, stop, live, keep, first_cell, in1_kind, in2_kind, out_kind,
-              sets_one_entry):
+def _backward(code, start, stop, live, keep, first_cell, table):
     """Walk code[start:stop] backwards from the cells live after it (``live``, updated in
     place to those live before it); keep[k - start] tells whether row k writes a live
     cell.  A random op counts here like any other."""
     for k in range(stop - 1, start - 1, -1):
         op = code[k, 0]
-        kind = out_kind[op]
+        kind = table[_OUT, op]
         keep[k - start] = kind >= 0 and live[first_cell[kind] + code[k, 3]]
         if not keep[k - start]:
             continue
-        if not sets_one_entry[op]:  # the whole output is written: its old value is dead
+        if not table[_SETS_ONE_ENTRY, op]:  # the whole output is written: its old value is dead
             live[first_cell[kind] + code[k, 3]] = False
-        if in1_kind[op] >= 0:
-            live[first_cell[in1_kind[op]] + code[k, 1]] = True
-        if in2_kind[op] >= 0:
-            live[first_cell[in2_kind[op]] + code[k, 2]] = True
+        if table[_IN1, op] >= 0:
+            live[first_cell[table[_IN1, op]] + code[k, 1]] = True
+        if table[_IN2, op] >= 0:
+            live[first_cell[table[_IN2, op]] + code[k, 2]] = True
 
 
 @njit(cache=True)
-def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live,
-          in1_kind, in2_kind, out_kind, sets_one_entry):
+def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, table):
     """keep[i] for every row start + i of one valid program: whether it is live.
 
     The runner writes v0 (and s0) before every Predict and every Learn, and reads s1
@@ -108,7 +110,7 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live,
         live[:] = live_predict
         live[_S0] = live[v0] = False
         _backward(code, learn_start, learn_stop, live, keep[learn_start - start:],
-                  first_cell, in1_kind, in2_kind, out_kind, sets_one_entry)
+                  first_cell, table)
         changed = False
         for c in range(live.shape[0]):
             changed |= live[c] != live_learn[c]
@@ -117,18 +119,17 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live,
         live[_S0] = live[v0] = False
         live[_S1] = True
         _backward(code, predict_start, learn_start, live, keep[predict_start - start:],
-                  first_cell, in1_kind, in2_kind, out_kind, sets_one_entry)
+                  first_cell, table)
         for c in range(live.shape[0]):
             changed |= live[c] != live_predict[c]
             live_predict[c] = live[c]
     live[_S0] = live[v0] = False
-    _backward(code, start, predict_start, live, keep, first_cell, in1_kind, in2_kind,
-              out_kind, sets_one_entry)
+    _backward(code, start, predict_start, live, keep, first_cell, table)
 
 
 @njit(cache=True)
 def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, reseeded,
-                  in1_kind, in2_kind, out_kind, sets_one_entry, draws_random):
+                  table):
     """(code, data, offsets, sizes) of the pruned programs, and each program's status."""
     n_programs = offsets.shape[0]
     rows = 0
@@ -155,15 +156,15 @@ def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, 
         status[b] = _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices)
         if status[b] == OK:
             _mark(code, start, sizes[b], keep, first_cell, live_predict, live_learn, live,
-                  in1_kind, in2_kind, out_kind, sets_one_entry)
+                  table)
             # One stream feeds every random op: dropping a draw would shift the numbers
             # of the draws after it, in this program and (not reseeded) in the next ones.
             keep_random = not reseeded
             for k in range(start, stop):
-                keep_random |= keep[k - start] and draws_random[code[k, 0]]
+                keep_random |= keep[k - start] and table[_DRAWS_RANDOM, code[k, 0]] != 0
             if keep_random:
                 for k in range(start, stop):
-                    keep[k - start] |= draws_random[code[k, 0]]
+                    keep[k - start] |= table[_DRAWS_RANDOM, code[k, 0]] != 0
         else:  # kept whole: the interpreter reports it
             keep[:stop - start] = True
         new_offsets[b] = row
