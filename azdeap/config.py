@@ -270,6 +270,7 @@ class Fitness:
     fec: Optional[Fec] = _f(Fec(), _nullable(_section(Fec)))  # None = FEC off
     hurdles: Optional[Hurdles] = _f(None, _nullable(_section(Hurdles)))  # None = off
     train_budget: Optional[TrainBudget] = _f(None, _nullable(_section(TrainBudget)))
+    prune: bool = _f(True, _bool)  # run only live code (docs/design.md, "Live code")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 from azdeap import interpreter
 from azdeap.budget import TrainBudget
 from azdeap.interpreter import memory_size
+from azdeap.liveness import _prune
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
 from azdeap.space import Memory, check_integer, check_memory
@@ -114,13 +115,15 @@ class Evaluator(ProcessLocal):
     combination: "mean" or "median" (upper median) of the per-task fitnesses;
     max_abs_error: a larger |error| (or NaN) stops that task with fitness 0 (a number
     > 0, inf allowed); seed: seeds the generator of the random ops (59-64), an integer
-    in 0..2**63-1; train_budget: an ``azdeap.budget.TrainBudget`` or None (an
-    algorithm over it on a task is not run there: fitness 0, no train steps).  A bad
-    argument is a TypeError or ValueError naming it.
+    in 0..2**63-1; prune: run only the live instructions of each algorithm (the same
+    results bit for bit, docs/design.md, "Live code"); train_budget: an
+    ``azdeap.budget.TrainBudget`` or None (an algorithm over it on a task is not run
+    there: fitness 0, no train steps).  A bad argument is a TypeError or ValueError
+    naming it.
     """
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
-                 seed=0, train_budget=None):
+                 seed=0, prune=True, train_budget=None):
         if train_budget is not None and not isinstance(train_budget, TrainBudget):
             raise TypeError("train_budget must be an azdeap.budget.TrainBudget or None, got %s"
                             % type(train_budget).__name__)
@@ -132,6 +135,9 @@ class Evaluator(ProcessLocal):
         self.combination = combination
         self.max_abs_error = _checked_max_abs_error(max_abs_error)
         self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
+        if not isinstance(prune, (bool, np.bool_)):
+            raise TypeError("prune must be True or False, got %r" % (prune,))
+        self.prune = bool(prune)
         sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
         check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
                     "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
@@ -178,8 +184,12 @@ class Evaluator(ProcessLocal):
         if n_valid is not None:
             n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
-        runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
-                                rng_reseed) for _, batch in self.groups]
+        costed = programs   # what the train budget counts: the live code when pruning
+        if self.prune:
+            costed = _prune(programs, self.memory, True)[0]
+            programs = costed if rng_reseed >= 0 else _prune(programs, self.memory, False)[0]
+        runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
+                                fingerprint, rng_reseed) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
             for group in runs:
                 group.fitness[:] = 0.0
@@ -195,11 +205,12 @@ class Evaluator(ProcessLocal):
         steps = sum(group.train_steps for group in runs)
         return fitness, steps, (hashes if fingerprint else None)
 
-    def _run_group(self, programs, batch, algorithms, n_train, n_valid, fingerprint,
+    def _run_group(self, programs, costed, batch, algorithms, n_train, n_valid, fingerprint,
                    rng_reseed):
-        """The ``interpreter.RunResult`` of the programs on one TaskBatch."""
+        """The ``interpreter.RunResult`` of the programs on one TaskBatch; the train
+        budget counts the costed programs (the same algorithms)."""
         over = (None if self.train_budget is None
-                else self.train_budget.over(programs, batch.n_train))
+                else self.train_budget.over(costed, batch.n_train))
         if over is not None and over.any():
             result = self._within_budget(over, programs, batch, n_train, n_valid,
                                          fingerprint, rng_reseed)

@@ -123,7 +123,7 @@ def initial_individual(config):
 def make_evaluator(config, tasks, combination=None, train_budget=None):
     return Evaluator(tasks, config.memory, combination or config.fitness.combination,
                      config.fitness.max_abs_error, seed=random.randrange(SEED_RANGE),
-                     train_budget=train_budget)
+                     train_budget=train_budget, prune=config.fitness.prune)
 
 
 def build_toolbox(config, search_tasks):

@@ -161,6 +161,11 @@ OUT_KIND = np.array([op.output for op in OPS], dtype=np.int64)
 COST = np.array([op.cost for op in OPS], dtype=np.float64)
 N_DATA = np.array([{None: 0, CONST: 1, VECTOR_CONST: 2, MATRIX_CONST: 3,
                     UNIFORM: 2, GAUSSIAN: 2}[op.data] for op in OPS], dtype=np.int64)
+# What an op does to memory beyond its operands (azdeap.liveness): ops 57 and 58 set one
+# entry of their output and leave the others as they were; ops 59-64 draw from the
+# evaluator's one generator stream.
+SETS_ONE_ENTRY = np.array([op.data in (VECTOR_CONST, MATRIX_CONST) for op in OPS])
+DRAWS_RANDOM = np.array([op.data in (UNIFORM, GAUSSIAN) for op in OPS])
 
 
 def op_code(name_or_code):

@@ -1,6 +1,6 @@
 """One whole demo experiment: individuals and train steps per second.
 
-    python benchmarks/bench_experiment.py [--seeds 1 2 3] [--max-train-steps 2e8]
+    python benchmarks/bench_experiment.py [--seeds 1 2 3] [--max-train-steps 2e8] [--no-prune]
 
 Runs ``azdeap.experiment.run_experiment`` (evolution on T_search until the budget, then
 the candidate's T_select evaluation) once per seed on configs/demo.yaml with
@@ -8,6 +8,8 @@ the candidate's T_select evaluation) once per seed on configs/demo.yaml with
 loads are excluded).  It uses only API that older azdeap versions have too, and does not
 put its own repository on ``sys.path``: run it from another directory to time whichever
 azdeap ``import`` finds, e.g. an installed older version against this one on PYTHONPATH.
+``--no-prune`` sets ``fitness: {prune: false}`` (versions that have the key) to measure
+what running only live code saves.
 """
 import argparse
 import dataclasses
@@ -23,23 +25,31 @@ DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     "configs", "demo.yaml")
 
 
-def demo_config(max_train_steps):
-    """configs/demo.yaml, one experiment, the given train-step budget."""
+def demo_config(max_train_steps, prune=True):
+    """configs/demo.yaml, one experiment, the given train-step budget; without prune,
+    pruning off (only asked of versions that have ``fitness.prune``)."""
     config = load_config(DEMO)
-    return dataclasses.replace(
+    config = dataclasses.replace(
         config, experiments=dataclasses.replace(config.experiments, max=1),
         budget=dataclasses.replace(config.budget, max_train_steps=int(max_train_steps)))
+    if not prune:
+        config = dataclasses.replace(config, fitness=dataclasses.replace(config.fitness,
+                                                                         prune=False))
+    return config
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--max-train-steps", type=float, default=2e8)
+    parser.add_argument("--no-prune", action="store_true",
+                        help="run dead code too (fitness: {prune: false})")
     args = parser.parse_args(argv)
-    run_experiment(demo_config(2e6), 0)  # warm-up
-    config = demo_config(args.max_train_steps)
-    print("azdeap from %s; demo experiment, %.3g train steps"
-          % (os.path.dirname(azdeap.__file__), args.max_train_steps))
+    config = demo_config(args.max_train_steps, prune=not args.no_prune)
+    run_experiment(dataclasses.replace(config, budget=demo_config(2e6).budget), 0)  # warm-up
+    print("azdeap from %s; demo experiment, %.3g train steps%s"
+          % (os.path.dirname(azdeap.__file__), args.max_train_steps,
+             ", pruning off" if args.no_prune else ""))
     rates = []
     for seed in args.seeds:
         start = time.perf_counter()

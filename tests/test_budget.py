@@ -31,6 +31,10 @@ def Learn():
   s4 = s3 * s2
   v2 = s4 * v0
   v1 = v1 + v2"""
+# The same with the matrix live (it reaches v1, which Predict reads): with pruning on, the
+# budget counts only the live code (docs/design.md, "Live code").
+HEAVY_LIVE = HEAVY_SETUP.replace("(n_features, n_features))\n",
+                                 "(n_features, n_features))\n  v1 = dot(m0, v1)\n")
 
 
 def test_op_costs_are_the_originals():
@@ -99,7 +103,7 @@ def test_an_algorithm_over_budget_on_a_task_gets_no_training_and_fitness_0():
     long = make_tasks("linear", 1, 4, 100, 50, [7], [8])      # within budget here
     tasks = short[:1] + long + short[1:]
     budget = TrainBudget("linear_regressor", 2.0)
-    heavy = Algorithm.from_text(HEAVY_SETUP)
+    heavy = Algorithm.from_text(HEAVY_LIVE)
     algorithms = [reference.linear_regressor(0.01), heavy]
     fitness, steps, hashes = Evaluator(tasks, MEMORY, train_budget=budget).task_fitnesses(
         algorithms, fingerprint=True, rng_reseed=1)
@@ -115,7 +119,7 @@ def test_an_algorithm_over_budget_on_a_task_gets_no_training_and_fitness_0():
 def test_all_over_budget_runs_nothing_and_bad_programs_are_still_named():
     tasks = make_tasks("linear", 1, 4, 10, 50)
     evaluator = Evaluator(tasks, MEMORY, train_budget=TrainBudget("linear_regressor"))
-    heavy = Algorithm.from_text(HEAVY_SETUP)
+    heavy = Algorithm.from_text(HEAVY_LIVE)
     results = evaluator.evaluate_batch([heavy, heavy])
     assert [(r[0], r.train_steps) for r in results] == [(0.0, 0), (0.0, 0)]
     outside = Algorithm.from_text("def Setup():\ndef Predict():\n  s7 = s0 + s0\ndef Learn():")
@@ -126,8 +130,8 @@ def test_all_over_budget_runs_nothing_and_bad_programs_are_still_named():
 def test_the_fec_caches_over_budget_algorithms_as_one():
     tasks = make_tasks("linear", 2, 4, 10, 50)
     fec = FEC(Evaluator(tasks, MEMORY, train_budget=TrainBudget("linear_regressor")))
-    heavy = Algorithm.from_text(HEAVY_SETUP)
-    other = Algorithm.from_text(HEAVY_SETUP.replace("0.01", "0.02"))
+    heavy = Algorithm.from_text(HEAVY_LIVE)
+    other = Algorithm.from_text(HEAVY_LIVE.replace("0.01", "0.02"))
     first, second = fec.evaluate_batch([heavy, other])
     assert (first[0], first.cached, second[0], second.cached) == (0.0, False, 0.0, True)
     assert first.train_steps == second.train_steps == 0
@@ -142,3 +146,16 @@ def test_a_config_budget_applies_to_the_search_tasks(tiny_config):
     off = config_from_dict(tiny_config())
     assert build_toolbox(off, build_tasks(off.tasks.search)).evaluate.func.evaluator \
         .train_budget is None
+
+
+def test_with_pruning_the_budget_counts_only_live_code():
+    """The dead Gaussian matrix of HEAVY_SETUP costs nothing when pruning is on (the
+    original, like prune=False, counts every instruction)."""
+    tasks = make_tasks("linear", 1, 4, 10, 50)
+    budget = TrainBudget("linear_regressor")
+    dead, live = Algorithm.from_text(HEAVY_SETUP), Algorithm.from_text(HEAVY_LIVE)
+    pruning = Evaluator(tasks, MEMORY, train_budget=budget).evaluate_batch([dead, live])
+    assert pruning[0][0] > 0 and pruning[0].train_steps == 10
+    assert (pruning[1][0], pruning[1].train_steps) == (0.0, 0)
+    full = Evaluator(tasks, MEMORY, train_budget=budget, prune=False).evaluate_batch([dead])
+    assert (full[0][0], full[0].train_steps) == (0.0, 0)

@@ -51,6 +51,7 @@ def test_demo_matches_spec():
     assert c.fitness.combination == "mean" and c.fitness.max_abs_error == 100.0
     assert (c.fitness.fec.train, c.fitness.fec.valid) == (10, 10)
     assert (c.fitness.fec.cache_size, c.fitness.fec.forget_every) == (100000, 100)
+    assert c.fitness.prune is True
     assert c.budget.max_train_steps == 200_000_000 and isinstance(c.budget.max_train_steps, int)
     assert c.budget.max_individuals is None and c.budget.max_seconds is None
     assert (c.experiments.sufficient_fitness, c.experiments.max) == (0.9999, 0)
@@ -234,6 +235,7 @@ def test_bad_integers_rejected(value):
     ({"tasks": {"randomize_seeds": "yes please"}}, "tasks.randomize_seeds", "true or false"),
     ({"evolution": {"mutate_prob": 1.5}}, "evolution.mutate_prob", "got 1.5"),
     ({"fitness": {"max_abs_error": 0}}, "fitness.max_abs_error", "> 0"),
+    ({"fitness": {"prune": "no"}}, "fitness.prune", "expected true or false, got 'no'"),
     ({"fitness": {"fec": {"train": 1, "valid": 0}}}, "fitness.fec",
      "train + valid must be >= 2 (a prediction after Learn must be hashed), got 1 + 0"),
     ({"fitness": {"hurdles": {"percentile": 120}}}, "fitness.hurdles.percentile",

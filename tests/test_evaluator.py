@@ -11,6 +11,7 @@ from deap import base
 import azdeap
 from azdeap import (Algorithm, Evaluation, Evaluator, Memory, evaluate, ops, reference,
                     tasks)
+from azdeap.liveness import prune
 from azdeap.tasks import Task
 
 NEURAL_NET = reference.NEURAL_NETWORK.format(learning_rate="0.01")
@@ -440,6 +441,8 @@ def test_wide_features_up_to_256(readme_regressor):
     ({"memory": 5}, TypeError, "memory must be a Memory (scalars, vectors, matrices), got 5"),
     ({"memory": (1, 2, 3, 4)}, TypeError,
      "memory must be a Memory (scalars, vectors, matrices), got (1, 2, 3, 4)"),
+    ({"prune": "yes"}, TypeError, "prune must be True or False, got 'yes'"),
+    ({"prune": 1}, TypeError, "prune must be True or False, got 1"),
 ])
 def test_bad_arguments_are_one_clear_line(linear_tasks, kwargs, error, message):
     with pytest.raises(error) as raised:
@@ -515,3 +518,16 @@ def test_first_tasks_is_an_evaluator_of_a_prefix_sharing_the_generator(linear_ta
         whole.first_tasks(5)
     with pytest.raises(ValueError, match="^n must be >= 1, got 0$"):
         whole.first_tasks(0)
+def test_pruning_gives_the_same_results_on_the_neural_net_with_dead_code():
+    """Random ops, matrices and dead code: the pruning evaluator runs the listing
+    without its dead code and gets the plain evaluator's numbers."""
+    teacher = tasks.make_tasks("teacher", 3, 4, 50, 20)
+    net = Algorithm.from_text(NEURAL_NET)
+    dead = Algorithm.from_text(
+        NEURAL_NET.replace("  s3 = 0.01", "  s3 = 0.01\n  m1 = outer(v0, v0)")
+        .replace("  m0 = m0 + m1", "  m0 = m0 + m1\n  v9 = abs(v8)"))
+    memory = Memory(5, 10, 2)
+    assert prune(dead, memory) == prune(net, memory) == net
+    got = Evaluator(teacher, memory, seed=4).evaluate_batch([dead, net])
+    want = Evaluator(teacher, memory, seed=4, prune=False).evaluate_batch([dead, net])
+    assert [(e[0], e.train_steps) for e in got] == [(e[0], e.train_steps) for e in want]

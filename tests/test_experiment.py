@@ -10,8 +10,8 @@ from azdeap.algorithm import Individual
 from azdeap.config import config_from_dict
 from azdeap.evaluator import Evaluator
 from azdeap.experiment import (ExperimentError, Result, build_tasks, build_toolbox,
-                               initial_individual, load_dataset, run_experiment,
-                               run_experiments)
+                               initial_individual, load_dataset, make_evaluator,
+                               run_experiment, run_experiments)
 from azdeap.fec import FEC
 from azdeap.parallel import unpack
 
@@ -105,9 +105,34 @@ def test_build_toolbox_wraps_the_evaluator_in_fec_when_configured(fec, tiny_conf
             == (5, 4, 50, 7)
         evaluate = evaluate.evaluator
     assert type(evaluate) is Evaluator and evaluate.tasks == search
-    assert evaluate.memory == config.memory
+    assert evaluate.memory == config.memory and evaluate.prune is True
     assert toolbox.select.keywords == {"tournsize": 5}
     assert len(toolbox.population(3)) == 3
+
+
+def test_fitness_prune_reaches_every_evaluator(tiny_config):
+    config = config_from_dict(tiny_config(fitness={"prune": False}))
+    assert build_toolbox(config, build_tasks(config.tasks.search)).evaluate.func.evaluator.prune \
+        is False
+    assert make_evaluator(config, build_tasks(config.tasks.select)).prune is False
+
+
+def test_pruning_changes_no_result_of_an_experiment(tiny_config):
+    """The same search bit for bit (every logbook number but the time, train steps too:
+    an answer by pruned form is charged its skipped fingerprint run); random ops in every
+    component."""
+    ops = ["SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
+           "SCALAR_VECTOR_PRODUCT", "VECTOR_SUM", "SCALAR_GAUSSIAN_SET", "VECTOR_UNIFORM_SET"]
+    components = {name: {"ops": ops} for name in ("setup", "predict", "learn")}
+    results = [run_experiment(config_from_dict(tiny_config(
+        budget={"max_individuals": 600}, components=components,
+        fitness={"prune": prune})), 3) for prune in (True, False)]
+    timeless = ("elapsed",)
+    pruned, full = ([{key: value for key, value in record.items() if key not in timeless}
+                     for record in result.logbook] for result in results)
+    assert pruned == full
+    assert results[0].select_fitness == results[1].select_fitness
+    assert unpack(results[0].candidate) == unpack(results[1].candidate)
 
 
 # -- one experiment and the run --------------------------------------------------------------

@@ -3,13 +3,15 @@ processes."""
 import pickle
 import random
 
+import numpy as np
 import pytest
 
 from azdeap import generator
 from azdeap.algorithm import Algorithm
 from azdeap.space import Memory
 from azdeap.config import Config
-from azdeap.fec import FEC
+from azdeap.fec import FEC, FINGERPRINT_SEED
+from azdeap.reference import LINEAR_REGRESSOR
 from azdeap.evaluator import Evaluation, Evaluator
 
 N_TASKS, N_TRAIN = 4, 100   # the first 4 linear_tasks
@@ -40,13 +42,33 @@ def with_dead_code(learning_rate=0.001):
     return Algorithm.from_text(README_DEAD.format(lr=learning_rate))
 
 
-def fec_of(tasks, **kwargs):
-    return FEC(Evaluator(tasks, MEMORY), **kwargs)
+def with_swapped_operands(learning_rate=0.001):
+    """The README regressor with ``s4 = s2 * s3``: other live code, the same behaviour."""
+    text = LINEAR_REGRESSOR.format(learning_rate=repr(float(learning_rate)))
+    return Algorithm.from_text(text.replace("s4 = s3 * s2", "s4 = s2 * s3"))
 
 
-def test_hit_returns_cached_fitness_and_probe_steps(tasks, readme_regressor):
+def fec_of(tasks, prune=True, **kwargs):
+    return FEC(Evaluator(tasks, MEMORY, prune=prune), **kwargs)
+
+
+@pytest.fixture(params=[True, False], ids=["pruning", "not pruning"])
+def prune(request):
+    """Whether the FEC's evaluator prunes (then the FEC looks up pruned forms first)."""
+    return request.param
+
+
+def probe_steps(tasks, algorithm):
+    """The train steps of algorithm's fingerprint run."""
+    return int(Evaluator(tasks, MEMORY).task_fitnesses(
+        [algorithm], 10, 10, fingerprint=True, rng_reseed=FINGERPRINT_SEED)[1][0])
+
+
+def test_hit_returns_cached_fitness_and_probe_steps(tasks, readme_regressor, prune):
+    """A hit by the pruned form runs nothing, by the fingerprint the probe: both are
+    charged the fingerprint run's train steps (the original's budget)."""
     plain = Evaluator(tasks, MEMORY)(readme_regressor())
-    fec = fec_of(tasks)
+    fec = fec_of(tasks, prune)
     first = fec(readme_regressor())
     assert isinstance(first, Evaluation) and not first.cached
     assert first[0] == plain[0]
@@ -54,15 +76,18 @@ def test_hit_returns_cached_fitness_and_probe_steps(tasks, readme_regressor):
     second = fec(readme_regressor())
     assert second.cached
     assert second[0] == plain[0]
-    assert second.train_steps == 10 * N_TASKS                      # the probe only
-    assert fec.stats() == {"hits": 1, "misses": 1, "hit_rate": 0.5,
+    assert second.train_steps == 10 * N_TASKS   # by form or by the probe: the same charge
+    assert fec.stats() == {"hits": 1, "form_hits": int(prune), "misses": 1, "hit_rate": 0.5,
                            "saved_train_steps": N_TRAIN * N_TASKS}
+    third = fec(with_swapped_operands())                          # a fingerprint hit
+    assert third.cached and third[0] == plain[0] and third.train_steps == 10 * N_TASKS
+    assert fec.stats()["form_hits"] == int(prune)
 
 
-def test_probe_sizes_are_configurable(tasks, readme_regressor):
-    fec = fec_of(tasks, train=5, valid=3)
+def test_probe_sizes_are_configurable(tasks, readme_regressor, prune):
+    fec = fec_of(tasks, prune, train=5, valid=3)
     assert fec(readme_regressor()).train_steps == 5 * N_TASKS + N_TRAIN * N_TASKS
-    assert fec(readme_regressor()).train_steps == 5 * N_TASKS
+    assert fec(with_swapped_operands()).train_steps == 5 * N_TASKS
 
 
 def test_dead_code_is_a_hit(tasks, readme_regressor):
@@ -87,7 +112,7 @@ def test_changed_constant_is_a_miss(tasks, readme_regressor):
     assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 0
 
 
-def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
+def test_fec_equals_plain_evaluation_on_random_algorithms(tasks, prune):
     """Deterministic ops (the demo's six): FEC gives the plain fitness, and the second
     evaluation of each algorithm is a hit with the same fitness."""
     space = Config().search_space()
@@ -95,15 +120,15 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
     algorithms = [generator.initRandom(Algorithm, space) for _ in range(60)]
     plain = [e[0] for e in Evaluator(tasks, space.memory).evaluate_batch(algorithms)]
     for alg, expected in zip(algorithms, plain):
-        fec = FEC(Evaluator(tasks, space.memory))   # fresh cache: the first is a miss
+        fec = FEC(Evaluator(tasks, space.memory, prune=prune))  # fresh: the first is a miss
         first, second = fec(alg), fec(alg)
         assert not first.cached and second.cached
         assert first[0] == expected and second[0] == expected
-        assert second.train_steps <= 10 * N_TASKS
-        assert first.train_steps == second.train_steps + Evaluator(
-            tasks, space.memory)(alg).train_steps
+        probe = probe_steps(tasks, alg)
+        assert second.train_steps == probe
+        assert first.train_steps == probe + Evaluator(tasks, space.memory)(alg).train_steps
     # one shared cache, batched: misses equal the plain fitness, all repeats hit
-    fec = FEC(Evaluator(tasks, space.memory))
+    fec = FEC(Evaluator(tasks, space.memory, prune=prune))
     once = fec.evaluate_batch(algorithms)
     for result, expected in zip(once, plain):
         if not result.cached:
@@ -114,12 +139,13 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks):
     assert all(r.train_steps <= 10 * N_TASKS for r in again)
     stats = fec.stats()
     assert stats["hits"] + stats["misses"] == 120
+    assert stats["form_hits"] == (60 if prune else 0)   # the second batch: all by form
     assert stats["misses"] == sum(not r.cached for r in once)
 
 
-def test_lru_eviction(tasks, readme_regressor):
+def test_lru_eviction(tasks, readme_regressor, prune):
     a, b, c = readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03)
-    fec = fec_of(tasks, cache_size=2)
+    fec = fec_of(tasks, prune, cache_size=2)
     fec(a), fec(b), fec(c)              # a is evicted
     assert len(fec.cache) == 2
     assert fec(b).cached and fec(c).cached
@@ -128,9 +154,9 @@ def test_lru_eviction(tasks, readme_regressor):
     assert not fec(b).cached
 
 
-def test_hit_refreshes_lru_position(tasks, readme_regressor):
+def test_hit_refreshes_lru_position(tasks, readme_regressor, prune):
     a, b, c = readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03)
-    fec = fec_of(tasks, cache_size=2)
+    fec = fec_of(tasks, prune, cache_size=2)
     fec(a), fec(b)
     assert fec(a).cached                # a becomes most recent
     fec(c)                              # evicts b, not a
@@ -138,9 +164,9 @@ def test_hit_refreshes_lru_position(tasks, readme_regressor):
     assert not fec(b).cached
 
 
-def test_forget_every(tasks, readme_regressor):
+def test_forget_every(tasks, readme_regressor, prune):
     """count = 1 at insert, +1 per hit, erased when it reaches forget_every."""
-    fec = fec_of(tasks, forget_every=3)
+    fec = fec_of(tasks, prune, forget_every=3)
     alg = readme_regressor()
     assert not fec(alg).cached          # insert, count 1
     assert fec(alg).cached              # count 2
@@ -150,8 +176,8 @@ def test_forget_every(tasks, readme_regressor):
     assert fec.stats()["hits"] == 3 and fec.stats()["misses"] == 2
 
 
-def test_forget_every_1_erases_at_first_hit(tasks, readme_regressor):
-    fec = fec_of(tasks, forget_every=1)
+def test_forget_every_1_erases_at_first_hit(tasks, readme_regressor, prune):
+    fec = fec_of(tasks, prune, forget_every=1)
     alg = readme_regressor()
     assert [fec(alg).cached for _ in range(4)] == [False, True, False, True]
 
@@ -198,9 +224,10 @@ def test_the_smallest_fingerprints_see_learn(tasks, readme_regressor, train, val
     assert not fast.cached and slow[0] != fast[0]
 
 
-def test_stats_counts(tasks, readme_regressor):
-    fec = fec_of(tasks)
-    assert fec.stats() == {"hits": 0, "misses": 0, "hit_rate": 0.0, "saved_train_steps": 0}
+def test_stats_counts(tasks, readme_regressor, prune):
+    fec = fec_of(tasks, prune)
+    assert fec.stats() == {"hits": 0, "form_hits": 0, "misses": 0, "hit_rate": 0.0,
+                           "saved_train_steps": 0}
     results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02)])
     assert not any(r.cached for r in results)
     results = fec.evaluate_batch([readme_regressor(0.01), readme_regressor(0.02),
@@ -208,6 +235,7 @@ def test_stats_counts(tasks, readme_regressor):
     assert [r.cached for r in results] == [True, True, False, True]
     stats = fec.stats()
     assert stats["hits"] == 3 and stats["misses"] == 3
+    assert stats["form_hits"] == (3 if prune else 0)
     assert stats["hit_rate"] == 0.5
     assert stats["saved_train_steps"] == 3 * N_TRAIN * N_TASKS
     assert fec.evaluate_batch([]) == []
@@ -219,7 +247,7 @@ def test_fec_pickle_round_trip(tasks, readme_regressor):
     data = pickle.dumps(fec)
     copy = pickle.loads(data)
     assert copy is not fec
-    assert len(copy.cache) == 0 and copy.stats()["misses"] == 0  # a worker starts empty
+    assert len(copy.cache) == len(copy.forms) == 0 and copy.stats()["misses"] == 0  # empty
     first = copy(readme_regressor())
     assert not first.cached and first[0] == expected[0]
     assert copy(readme_regressor()).cached         # ...and caches what it sees
@@ -245,11 +273,94 @@ def test_process_local_unpickles_to_one_object(tasks, readme_regressor):
     assert fec.stats()["misses"] == 0
 
 
-def test_repeats_in_one_batch_are_evaluated_once(tasks, readme_regressor):
-    fec = fec_of(tasks)
+def test_repeats_in_one_batch_are_evaluated_once(tasks, readme_regressor, prune):
+    fec = fec_of(tasks, prune)
     results = fec.evaluate_batch([readme_regressor(), readme_regressor(), readme_regressor(0.05)])
     assert [r.cached for r in results] == [False, True, False]
     assert results[0][0] == results[1][0] == Evaluator(tasks, MEMORY)(readme_regressor())[0]
     assert results[1].train_steps < results[0].train_steps
     assert fec.stats()["misses"] == 2 and fec.stats()["hits"] == 1
     assert fec(readme_regressor()).cached
+
+
+# -- pruned forms --------------------------------------------------------------------
+
+def test_dead_code_is_answered_by_the_pruned_form_without_a_probe(tasks, readme_regressor,
+                                                                  monkeypatch):
+    fec = fec_of(tasks)
+    base = fec(readme_regressor())
+    runs = []
+    task_fitnesses = fec.evaluator.task_fitnesses
+    monkeypatch.setattr(fec.evaluator, "task_fitnesses",
+                        lambda *a, **k: runs.append(a) or task_fitnesses(*a, **k))
+    hit = fec(with_dead_code())
+    assert hit.cached and hit[0] == base[0] and hit.train_steps == 10 * N_TASKS
+    assert runs == [] and fec.stats()["form_hits"] == 1
+    fec.evaluator.prune = False        # without pruning the same algorithm is probed
+    assert fec(with_dead_code()).cached and len(runs) == 1
+    assert fec.stats()["form_hits"] == 1
+
+
+def test_a_fingerprint_hit_remembers_the_form(tasks, readme_regressor):
+    fec = fec_of(tasks)
+    fec(readme_regressor())
+    assert fec(with_swapped_operands()).cached                       # probed
+    assert fec.stats()["form_hits"] == 0
+    assert fec(with_swapped_operands()).train_steps == 10 * N_TASKS   # by its form
+    assert fec.stats()["form_hits"] == 1 and fec.stats()["hits"] == 2
+
+
+def test_both_keys_count_uses_of_one_entry(tasks, readme_regressor):
+    """forget_every counts hits by form and by fingerprint together; once the entry is
+    forgotten, its forms answer no more."""
+    fec = fec_of(tasks, forget_every=3)
+    assert not fec(readme_regressor()).cached     # insert: 1 use
+    assert fec(with_dead_code()).cached           # by form: 2
+    assert fec(with_swapped_operands()).cached    # by fingerprint: 3, then forgotten
+    assert not fec(with_dead_code()).cached       # measured again
+    assert fec(readme_regressor()).cached         # the new entry's form
+    assert fec.stats() == {"hits": 3, "form_hits": 2, "misses": 2, "hit_rate": 0.6,
+                           "saved_train_steps": 3 * N_TRAIN * N_TASKS}
+
+
+def test_an_evicted_entry_answers_by_no_key(tasks, readme_regressor):
+    a, b = readme_regressor(0.01), readme_regressor(0.02)
+    fec = fec_of(tasks, cache_size=1)
+    fec(a), fec(b)                                # a is evicted, with its form
+    assert len(fec.cache) == 1 and len(fec.forms) == 1
+    assert not fec(a).cached
+    assert fec(a).cached and fec.stats()["form_hits"] == 1
+
+
+def test_a_hit_by_form_refreshes_the_lru_position(tasks, readme_regressor):
+    a, b, c = readme_regressor(0.01), readme_regressor(0.02), readme_regressor(0.03)
+    fec = fec_of(tasks, cache_size=2)
+    fec(a), fec(b)
+    assert fec(with_dead_code(0.01)).cached             # a by form: a becomes most recent
+    assert fec.stats()["form_hits"] == 1
+    fec(c)                                              # evicts b, not a
+    assert fec(a).cached and not fec(b).cached
+
+
+def test_a_bad_algorithm_is_named_by_its_place_in_the_batch(tasks, readme_regressor):
+    fec = fec_of(tasks)
+    fec(readme_regressor())
+    bad = Algorithm.from_text("def Setup():\n  s9 = 0.5\ndef Predict():\ndef Learn():")
+    with pytest.raises(ValueError, match="^algorithm 1: address out of range"):
+        fec.evaluate_batch([readme_regressor(), bad])
+
+
+
+def test_the_form_includes_the_component_sizes(tasks):
+    """The same rows split otherwise between Setup and Predict: another form (here the
+    same behaviour, so the fingerprint hits)."""
+    fec = fec_of(tasks)
+    in_setup = Algorithm.from_text("def Setup():\n  s2 = 0.5\ndef Predict():\n"
+                                   "  s1 = s2 * s2\ndef Learn():")
+    in_predict = Algorithm.from_text("def Setup():\ndef Predict():\n  s2 = 0.5\n"
+                                     "  s1 = s2 * s2\ndef Learn():")
+    assert np.array_equal(in_setup.code, in_predict.code)
+    fec(in_setup)
+    hit = fec(in_predict)
+    assert hit.cached and hit.train_steps == 10 * N_TASKS
+    assert fec.stats()["form_hits"] == 0
