@@ -1,5 +1,6 @@
 """The command line (docs/design.md, "Experiments"): ``python -m azdeap run``,
 ``python azdeap/run.py``, scoop, --plot, --workers and one-line errors."""
+import itertools
 import pathlib
 import subprocess
 import sys
@@ -24,8 +25,22 @@ def tiny_yaml(tmp_path, tiny_config):
     return write_config(tmp_path, tiny_config())
 
 
+OUT = {}   # the current test's folder for run folders
+
+
+@pytest.fixture(autouse=True)
+def _run_folders_in_tmp(tmp_path):
+    OUT["root"], OUT["count"] = tmp_path / "runs", itertools.count()
+
+
 def run(args, cwd=ROOT, timeout=TIMEOUT):
-    return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd,
+    """``python ARGS``; a run gets ``--out`` in the test's temporary folder unless it
+    has --out or --resume."""
+    args = [str(a) for a in args]
+    runs = "run" in args[:3] or any(a.endswith("run.py") for a in args)
+    if runs and "--out" not in args and "--resume" not in args:
+        args += ["--out", str(OUT["root"] / str(next(OUT["count"])))]
+    return subprocess.run([sys.executable] + args, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -101,6 +101,7 @@ CONFIG_SECTIONS = {
     config.Fec: "`fitness.fec`",
     config.Budget: "`budget`",
     config.Experiments: "`experiments`",
+    config.Islands: "`islands`",
 }
 
 

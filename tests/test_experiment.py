@@ -141,7 +141,7 @@ def test_result_fields(tiny_config):
     result = run_experiments(config_from_dict(tiny_config()), verbose=False, log=lines.append)
     assert isinstance(result, Result)
     assert set(Result._fields) == {"best", "select_fitness", "final_fitness", "experiments",
-                                   "individuals", "seconds", "logbooks"}
+                                   "individuals", "seconds", "logbooks", "island_logbooks"}
     assert isinstance(result.best, Individual) and result.best.fitness.valid
     assert 0.0 <= result.select_fitness <= 1.0 and 0.0 <= result.final_fitness <= 1.0
     assert result.experiments == 1
