@@ -105,7 +105,7 @@ def run_command(args):
             with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
                 result = _run(args, folder, pool.map, args.workers)
     except Exception as error:
-        if os.path.isdir(folder.path) and os.path.exists(folder.file("config.yaml")):
+        if folder.started:
             folder.write_failed("%s: %s" % (type(error).__name__, error))
         raise
     print("run folder: %s" % folder.path)

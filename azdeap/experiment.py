@@ -7,7 +7,10 @@ fitness exceeds ``sufficient_fitness`` or ``max`` experiments ran; the best
 candidate is then evaluated on the unseen final tasks.
 """
 import dataclasses
+import itertools
+import os
 import random
+import socket
 import time
 from collections import Counter, OrderedDict
 from functools import partial
@@ -152,15 +155,16 @@ class ExperimentResult(NamedTuple):
     logbook: tools.Logbook    # merged over the islands
 
 
-_TOOLBOXES = OrderedDict()   # (config, task specs, experiment seed) -> (toolbox, evaluator)
+_TOOLBOXES = OrderedDict()   # (experiment key, task specs) -> (toolbox, evaluator)
 _KEEP = 8                    # toolboxes kept per process (one per live experiment and group)
+_runs = itertools.count()
 
 
-def _island_toolbox(config, specs, seed):
-    """(toolbox, evaluator) for the islands of the experiment of ``seed`` that search the
+def _island_toolbox(config, experiment, specs):
+    """(toolbox, evaluator) for the islands of an experiment (its ``key``) that search the
     task specs: one per process, built on first use, so the islands of one group that run
     in this process share its FEC cache.  Leaves ``random`` as it was."""
-    key = (config, specs, seed)
+    key = (experiment, specs)
     entry = _TOOLBOXES.get(key)
     if entry is None:
         with random_state_kept():
@@ -185,24 +189,24 @@ def _caches(keys):
     return saved
 
 
-def _restore_caches(saved):
+def _restore_caches(config, saved):
     for key, (cache, hits, misses, saved_train_steps) in saved.items():
-        fec = _island_toolbox(*key)[0].evaluate.func
+        fec = _island_toolbox(config, *key)[0].evaluate.func
         fec.cache, fec.hits, fec.misses = cache, hits, misses
         fec.saved_train_steps = saved_train_steps
 
 
 class _Epoch(NamedTuple):
     config: Config
+    experiment: tuple       # ExperimentState.key
     specs: tuple
-    seed: int
     island: Island
     limits: tuple
 
 
 def _run_epoch(work):
     """The work one island's epoch sends through the map: (new island, records)."""
-    toolbox, evaluator = _island_toolbox(work.config, work.specs, work.seed)
+    toolbox, evaluator = _island_toolbox(work.config, work.experiment, work.specs)
     config = work.config
     migrants = config.islands.migrants if config.islands.count > 1 else 0
     return run_epoch(toolbox, evaluator, work.island, work.limits, config.evolution.population,
@@ -225,6 +229,7 @@ class ExperimentState:
     logbooks: list           # a tools.Logbook per island
     merged: tools.Logbook
     topology_state: tuple    # the state of the random topology's generator
+    key: tuple               # (run id, number): names its toolboxes in every process
     seconds: float = 0.0
     done: bool = False
 
@@ -232,7 +237,12 @@ class ExperimentState:
         return {key: sum(island.counts[key] for island in self.islands) for key in COUNTERS}
 
 
-def _start_experiment(config, number, seed):
+def _run_id():
+    """An id no other run of any process shares."""
+    return "%s-%d-%d-%d" % (socket.gethostname(), os.getpid(), time.time_ns(), next(_runs))
+
+
+def _start_experiment(config, number, seed, run_id):
     """Experiment ``number`` of ``seed``: its search tasks (seeds drawn first, when
     randomized) and its islands, none evolved yet.  Island 0 continues the experiment's
     ``random`` stream, so one island makes the same run as before islands existed."""
@@ -247,7 +257,8 @@ def _start_experiment(config, number, seed):
     islands = [new_island(i, i % len(groups), seed, first if i == 0 else None)
                for i in range(count)]
     return ExperimentState(number, seed, groups, islands, [_logbook() for _ in islands],
-                           _logbook(), random.Random("%d/topology" % seed).getstate())
+                           _logbook(), random.Random("%d/topology" % seed).getstate(),
+                           (run_id, number))
 
 
 def _budget_used(config, experiment):
@@ -272,7 +283,7 @@ def _epoch_round(config, experiments, map_function=map, whole=False):
         for island in experiment.islands:
             limits = epoch_limits(island, evo.population, None if whole else islands.migrate_every,
                                   islands.count, config.budget, counts, experiment.seconds)
-            works.append(_Epoch(config, experiment.groups[island.group], experiment.seed,
+            works.append(_Epoch(config, experiment.key, experiment.groups[island.group],
                                 island, limits))
     start = time.perf_counter()
     with random_state_kept():
@@ -312,7 +323,7 @@ def run_experiment(config, seed, verbose=False):
     """One experiment, all randomness seeded by ``seed``: evolve its islands on T_search
     in this process, then evaluate the candidate on T_select.  A function of its
     arguments alone."""
-    experiment = _start_experiment(config, 1, seed)
+    experiment = _start_experiment(config, 1, seed, _run_id())
     while not experiment.done:
         _epoch_round(config, [experiment])
         if verbose:
@@ -328,6 +339,7 @@ class RunState:
     config: Config           # with its seed
     parallel: int            # experiments at a time
     random_state: tuple      # the run's random state, after the last seeds drawn
+    run_id: str
     experiments: int = 0     # experiments finished
     individuals: int = 0     # their individuals
     best: Optional[tuple] = None   # the best candidate on T_select so far, packed
@@ -358,7 +370,7 @@ def _new_run(config, workers=1):
     with random_state_kept():
         random.seed(seed)
         state = random.getstate()
-    return RunState(config, max(1, workers // config.islands.count), state)
+    return RunState(config, max(1, workers // config.islands.count), state, _run_id())
 
 
 class _Progress:
@@ -424,15 +436,17 @@ def resume_experiments(folder, map_function=map, verbose=True, log=print,
     result as the run would have given uninterrupted (docs/parallel.md says when)."""
     state, caches = folder.load_checkpoint()
     check_before_search(state.config)
+    for key in [key for key in _TOOLBOXES if key[0][0] == state.run_id]:
+        del _TOOLBOXES[key]   # this process ran it before: its caches moved on since
     if map_function is map:
-        _restore_caches(caches)
+        _restore_caches(state.config, caches)
     log("azdeap: resuming %s: seed %d, %d experiment(s) finished, %.1f s run before"
         % (folder.path, state.config.seed, state.experiments, state.seconds))
     return _drive(state, map_function, verbose, log, folder, progress_line)
 
 
 def _toolbox_keys(state):
-    return [(state.config, specs, experiment.seed) for experiment in state.round
+    return [(experiment.key, specs) for experiment in state.round
             for specs in experiment.groups]
 
 
@@ -445,7 +459,7 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
     progress = _Progress(config, verbose, progress_line, log)
     start, before = time.perf_counter(), state.seconds
     start_individuals = state.individuals + sum(e.counts()["individuals"] for e in state.round)
-    last_checkpoint = start
+    last_checkpoint = -np.inf   # the first after the first epoch, then every checkpoint_every
     try:
         while True:
             if not state.round:
@@ -456,7 +470,8 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
                 seeds = [random.randrange(SEED_RANGE)
                          for _ in range(int(min(state.parallel, limit - state.experiments)))]
                 state.random_state = random.getstate()
-                state.round = [_start_experiment(config, state.experiments + i + 1, seed)
+                state.round = [_start_experiment(config, state.experiments + i + 1, seed,
+                                                 state.run_id)
                                for i, seed in enumerate(seeds)]
             running = [experiment for experiment in state.round if not experiment.done]
             if running:

@@ -68,6 +68,7 @@ class RunFolder:
 
     def __init__(self, path: str):
         self.path = path
+        self.started = False   # by start() or load_checkpoint(): FAILED may be written
 
     def file(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -90,6 +91,7 @@ class RunFolder:
             raise ExperimentError("--out %s: cannot write: %s"
                                   % (self.path, error.strerror or error)) from None
         write_atomic(self.file("config.yaml"), dump_config(config).encode())
+        self.started = True
 
     def save_checkpoint(self, state: RunState, caches: dict) -> None:
         """Write checkpoint.pkl atomically: the run state and the FEC caches given."""
@@ -128,6 +130,7 @@ class RunFolder:
                                   % (path, type(error).__name__, error)) from None
         if not isinstance(state, RunState):
             raise ExperimentError("%s: not an azdeap checkpoint" % path)
+        self.started = True
         return state, caches
 
     def _write_logbooks(self, state: RunState) -> None:
