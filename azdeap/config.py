@@ -260,7 +260,7 @@ class Experiments:
 @dataclass(frozen=True)
 class Islands:  # one search over several populations with migration
     count: int = _f(1, _POSITIVE)
-    migrate_every: int = _f(10000, _POSITIVE)  # individuals per island between migrations
+    migrate_every: int = _f(50000, _POSITIVE)  # individuals per island between migrations
     migrants: int = _f(50, _int(0))
     topology: str = _f("ring", _choice("ring", "random"))
 

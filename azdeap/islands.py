@@ -13,6 +13,7 @@ emigrants of another, DEAP's ``tools.migRing`` style: each island sends copies o
 import dataclasses
 import math
 import random
+from collections import OrderedDict
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -23,6 +24,8 @@ from azdeap.toolbox import population_stats
 
 COUNTERS = ("individuals", "train_steps", "evals", "cached", "elapsed")
 SEED_RANGE = 2 ** 31
+_UNPACKED = OrderedDict()   # id(packed population) -> (it, its individuals), this process
+_KEEP = 64
 
 
 @dataclasses.dataclass
@@ -88,7 +91,7 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
         base = 0
     else:
         rng_state = island.rng_state.copy()
-        population = unpack(island.population)
+        population = _unpacked(island.population)
         if island.immigrants is not None:
             population = population[len(island.immigrants[1]):] + unpack(island.immigrants)
         base = counts["individuals"] - len(population)
@@ -109,15 +112,32 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
     new_counts = {key: counts[key] + last[key] for key in COUNTERS}
     new_counts["individuals"] = base + last["individuals"]
     new_counts["elapsed"] = round(new_counts["elapsed"], 3)
-    order = sorted(range(len(population)), key=lambda i: population[i].fitness.values[0],
-                   reverse=True)   # stable: the oldest first among equals
+    fitness = [ind.fitness.values[0] for ind in population]
+    best = max(range(len(population)), key=fitness.__getitem__)   # the oldest of equals
+    emigrants = None
+    if migrants:
+        order = sorted(range(len(population)), key=fitness.__getitem__, reverse=True)
+        emigrants = pack([population[i] for i in order[:migrants]])
+    packed = pack(population)
+    _UNPACKED[id(packed)] = packed, population
+    while len(_UNPACKED) > _KEEP:
+        _UNPACKED.popitem(last=False)
     new = dataclasses.replace(
         island, random_state=random.getstate(), numpy_state=np.random.get_state(),
-        rng_state=evaluator.rng_state.copy(), population=pack(population), immigrants=None,
-        emigrants=pack([population[i] for i in order[:migrants]]) if migrants else None,
-        best=pack([population[order[0]]]), counts=new_counts,
+        rng_state=evaluator.rng_state.copy(), population=packed, immigrants=None,
+        emigrants=emigrants, best=pack([population[best]]), counts=new_counts,
         stats={key: last[key] for key in ("mean", "stdev", "best")})
     return new, records
+
+
+def _unpacked(packed):
+    """The individuals of a packed population: those it was packed from when this
+    process packed it (an island run in the process that ran its last epoch), else
+    ``unpack``'s; a new list either way."""
+    kept = _UNPACKED.get(id(packed))
+    if kept is not None and kept[0] is packed:
+        return list(kept[1])
+    return unpack(packed)
 
 
 def migrate(islands: List[Island], topology: str, rng: random.Random) -> None:
