@@ -345,6 +345,7 @@ class RunState:
     best: Optional[tuple] = None   # the best candidate on T_select so far, packed
     best_select: float = -np.inf
     seconds: float = 0.0     # run time before this session
+    checkpoint_seconds: float = 0.0  # of which writing checkpoints
     logbooks: list = dataclasses.field(default_factory=list)         # merged, per experiment
     island_logbooks: list = dataclasses.field(default_factory=list)  # per experiment
     summaries: list = dataclasses.field(default_factory=list)        # per experiment
@@ -486,6 +487,7 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
                 folder.save_checkpoint(state, _caches(_toolbox_keys(state))
                                        if map_function is map else {})
                 last_checkpoint = time.perf_counter()
+                state.checkpoint_seconds += last_checkpoint - now
     except KeyboardInterrupt:
         if folder is not None:
             state.seconds = before + time.perf_counter() - start

@@ -159,6 +159,7 @@ class RunFolder:
         summary = {"status": status, "seed": state.config.seed,
                    "islands": state.config.islands.count,
                    "experiments": state.experiments, "seconds": round(state.seconds, 3),
+                   "checkpoint_seconds": round(state.checkpoint_seconds, 3),
                    "individuals": state.individuals + sum(
                        e.counts()["individuals"] for e in state.round),
                    "best_fitness": fitness, "best_fitness_on": what,
