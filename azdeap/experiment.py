@@ -403,9 +403,18 @@ class _Progress:
         used = _budget_used(self.config, experiment)
         left = experiment.seconds * (1 - used) / used if used > 0 else float("inf")
         self.log("experiment %d: %d individuals, %.0f/s, best %.6f, FEC hits %.0f%%, "
-                 "about %.0f s left" % (experiment.number, individuals, rate, best,
-                                        100.0 * counts["cached"] / max(counts["evals"], 1),
-                                        left))
+                 "about %s left" % (experiment.number, individuals, rate, best,
+                                    100.0 * counts["cached"] / max(counts["evals"], 1),
+                                    _duration(left)))
+
+
+def _duration(seconds):
+    """seconds as 12.3 s, 4 min 05 s or 2.5 h."""
+    if seconds < 60:
+        return "%.1f s" % seconds
+    if seconds < 3600:
+        return "%d min %02d s" % divmod(round(seconds), 60)
+    return "%.1f h" % (seconds / 3600)
 
 
 def run_experiments(config, map_function=map, workers=1, verbose=True, log=print,

@@ -12,6 +12,7 @@ import random
 from collections import OrderedDict
 from contextlib import contextmanager
 
+import numpy as np
 from deap import creator
 
 from azdeap.algorithm import Algorithm
@@ -52,13 +53,15 @@ class ProcessLocal:
 @contextmanager
 def random_state_kept():
     """Inside the block, work that a map runs in this process (and that seeds
-    ``random`` itself) leaves the caller's ``random`` state as it was: a run then
-    draws the same numbers whether its map runs here or in other processes."""
-    state = random.getstate()
+    ``random`` and numpy's global generator itself, as an island's epoch does) leaves the
+    caller's states of both as they were: a run then draws the same numbers whether its
+    map runs here or in other processes."""
+    state, numpy_state = random.getstate(), np.random.get_state()
     try:
         yield
     finally:
         random.setstate(state)
+        np.random.set_state(numpy_state)
 
 
 class _CreatorClass:

@@ -1,6 +1,7 @@
 """The command line (docs/design.md, "Experiments"): ``python -m azdeap run``,
 ``python azdeap/run.py``, scoop, --plot, --workers and one-line errors."""
 import itertools
+import json
 import pathlib
 import subprocess
 import sys
@@ -135,6 +136,25 @@ def test_unknown_command():
 
 
 # -- scoop -----------------------------------------------------------------------------------
+def test_scoop_spreads_one_search_over_its_workers_as_islands(tmp_path, tiny_config):
+    """islands.count 2 under scoop -n 2: one experiment, its epochs on scoop's workers;
+    FEC off, so the same run as in one process."""
+    d = tiny_config(islands={"count": 2, "migrate_every": 300, "migrants": 5},
+                    fitness={"fec": None})
+    config = write_config(tmp_path, d)
+    scoop, alone = tmp_path / "scoop", tmp_path / "alone"
+    proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", config, "--quiet",
+                "--out", scoop])
+    assert_ran(proc)
+    assert "azdeap: seed 1, 2 islands" in proc.stdout
+    assert_ran(run(["-m", "azdeap", "run", "--config", config, "--quiet", "--out", alone]))
+    assert (scoop / "best.txt").read_text() == (alone / "best.txt").read_text()
+    results = [json.loads((folder / "result.json").read_text()) for folder in (scoop, alone)]
+    assert results[0]["experiments"] == 1 and results[0]["islands"] == 2
+    for key in ("select_fitness", "final_fitness", "individuals"):
+        assert results[0][key] == results[1][key]
+
+
 def test_scoop_two_workers(tmp_path, tiny_config):
     config = write_config(tmp_path, tiny_config(evolution={"batch": 20}))
     proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", config, "--quiet"])

@@ -5,6 +5,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from azdeap import Algorithm, Evaluator, Individual, parallel, reference
@@ -71,6 +72,12 @@ def test_random_state_kept_gives_the_caller_its_state_back():
         random.seed(5)
         raise KeyError("the state comes back on errors too")
     assert random.random() == expected
+    np.random.seed(3)
+    numpy_expected = np.random.random()
+    np.random.seed(3)
+    with random_state_kept():
+        np.random.seed(4)                           # numpy's global generator too
+    assert np.random.random() == numpy_expected
 
 
 # -- pack and unpack ----------------------------------------------------------------------
