@@ -202,6 +202,7 @@ class _Epoch(NamedTuple):
     specs: tuple
     island: Island
     limits: tuple
+    keep: bool              # the map runs in this process: keep the individuals
 
 
 def _run_epoch(work):
@@ -210,7 +211,7 @@ def _run_epoch(work):
     config = work.config
     migrants = config.islands.migrants if config.islands.count > 1 else 0
     return run_epoch(toolbox, evaluator, work.island, work.limits, config.evolution.population,
-                     config.evolution.batch, migrants, config.progress_every)
+                     config.evolution.batch, migrants, config.progress_every, work.keep)
 
 
 def _logbook():
@@ -281,10 +282,11 @@ def _epoch_round(config, experiments, map_function=map, whole=False):
     for experiment in experiments:
         counts = experiment.counts()
         for island in experiment.islands:
-            limits = epoch_limits(island, evo.population, None if whole else islands.migrate_every,
-                                  islands.count, config.budget, counts, experiment.seconds)
+            limits = epoch_limits(island, evo.population,
+                                  None if whole else islands.migrate_every, islands.count,
+                                  config.budget, counts, experiment.seconds)
             works.append(_Epoch(config, experiment.key, experiment.groups[island.group],
-                                island, limits))
+                                island, limits, map_function is map))
     start = time.perf_counter()
     with random_state_kept():
         results = iter(list(map_function(_run_epoch, works)))

@@ -24,8 +24,8 @@ from azdeap.toolbox import population_stats
 
 COUNTERS = ("individuals", "train_steps", "evals", "cached", "elapsed")
 SEED_RANGE = 2 ** 31
-_UNPACKED = OrderedDict()   # id(packed population) -> (it, its individuals), this process
-_KEEP = 64
+_UNPACKED = OrderedDict()   # id(packed population) -> (it, its individuals), run_epoch's keep
+_KEEP = 64                  # populations kept
 
 
 @dataclasses.dataclass
@@ -77,11 +77,14 @@ def epoch_limits(island: Island, population: int, migrate_every: Optional[int], 
 
 
 def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size: int,
-              batch: int, migrants: int, progress_every: int) -> Tuple[Island, List[dict]]:
+              batch: int, migrants: int, progress_every: int, keep: bool = False
+              ) -> Tuple[Island, List[dict]]:
     """One epoch of the island: take in its immigrants (in place of its oldest), run
     ``eaRegularized`` within ``limits`` (``epoch_limits``) with ``evaluator`` (the
     ``Evaluator`` under ``toolbox.evaluate``) drawing from the island's generator state,
-    and return the new state and the epoch's logbook records, counted for the island."""
+    and return the new state and the epoch's logbook records, counted for the island.
+    ``keep``: keep the individuals in this process for the next epoch, which then need
+    not unpack them if it runs here on the returned state (the builtin ``map``)."""
     random.setstate(island.random_state)
     np.random.set_state(island.numpy_state)
     counts = island.counts
@@ -119,9 +122,10 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
         order = sorted(range(len(population)), key=fitness.__getitem__, reverse=True)
         emigrants = pack([population[i] for i in order[:migrants]])
     packed = pack(population)
-    _UNPACKED[id(packed)] = packed, population
-    while len(_UNPACKED) > _KEEP:
-        _UNPACKED.popitem(last=False)
+    if keep:
+        _UNPACKED[id(packed)] = packed, population
+        while len(_UNPACKED) > _KEEP:
+            _UNPACKED.popitem(last=False)
     new = dataclasses.replace(
         island, random_state=random.getstate(), numpy_state=np.random.get_state(),
         rng_state=evaluator.rng_state.copy(), population=packed, immigrants=None,
@@ -132,8 +136,7 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
 
 def _unpacked(packed):
     """The individuals of a packed population: those it was packed from when this
-    process packed it (an island run in the process that ran its last epoch), else
-    ``unpack``'s; a new list either way."""
+    process packed and kept it, else ``unpack``'s; a new list either way."""
     kept = _UNPACKED.get(id(packed))
     if kept is not None and kept[0] is packed:
         return list(kept[1])
