@@ -18,6 +18,7 @@ import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
 from azdeap.experiment import ExperimentError, resume_experiments, run_experiments
+from azdeap.parallel import scoop_map
 from azdeap.plot import plot_logbooks, require_matplotlib
 from azdeap.runfolder import RunFolder, default_path
 
@@ -28,11 +29,11 @@ def under_scoop():
 
 
 def parallel_map():
-    """(map, workers): scoop's futures.map and its worker count under scoop."""
+    """(map, workers): ``azdeap.parallel.scoop_map`` and scoop's worker count under
+    scoop, else the builtin map and 1."""
     import scoop
     if under_scoop():
-        from scoop import futures
-        return futures.map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
+        return scoop_map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
     return map, 1
 
 
