@@ -104,12 +104,9 @@ class RunFolder:
         file, if it is missing, truncated, corrupt or not an azdeap checkpoint, or if the
         run already finished."""
         path = self.file(CHECKPOINT)
-        if os.path.exists(self.file("result.json")):
-            with open(self.file("result.json")) as stream:
-                status = json.load(stream).get("status")
-            if status == "finished":
-                raise ExperimentError("--resume %s: the run already finished (result.json)"
-                                      % self.path)
+        if self._status() == "finished":
+            raise ExperimentError("--resume %s: the run already finished (result.json)"
+                                  % self.path)
         try:
             with open(path, "rb") as stream:
                 data = stream.read()
@@ -132,6 +129,14 @@ class RunFolder:
             raise ExperimentError("%s: not an azdeap checkpoint" % path)
         self.started = True
         return state, caches
+
+    def _status(self) -> Optional[str]:
+        """result.json's status, None without a readable one."""
+        try:
+            with open(self.file("result.json")) as stream:
+                return json.load(stream).get("status")
+        except (OSError, ValueError, AttributeError):
+            return None
 
     def _write_logbooks(self, state: RunState) -> None:
         merged = [(number, None, logbook) for number, logbook in enumerate(
