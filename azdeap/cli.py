@@ -75,22 +75,26 @@ def _check_plot_path(path):
         pass
 
 
-def _run(args, folder, map_function, workers):
+def _run(args, config, folder, map_function, workers):
+    """Run config (None: resume the folder's run) through map_function."""
     verbose, line = not args.quiet, sys.stdout.isatty()
-    if args.resume:
+    if config is None:
         return resume_experiments(folder, map_function, verbose, progress_line=line)
-    config = load_config(args.config)
-    if args.seed is not None:
-        config = replace_seed(config, args.seed)
     return run_experiments(config, map_function, workers, verbose, folder=folder,
                            progress_line=line)
 
 
 def run_command(args):
     """``run``: experiments as a config says, in a run folder; returns the result."""
-    if args.resume and (args.config or args.seed is not None or args.out):
-        raise ConfigError("--resume: the config, seed and folder are the checkpoint's; "
-                          "drop --config, --seed and --out")
+    config = None
+    if args.resume:
+        if args.config or args.seed is not None or args.out:
+            raise ConfigError("--resume: the config, seed and folder are the checkpoint's; "
+                              "drop --config, --seed and --out")
+    else:
+        config = load_config(args.config)
+        if args.seed is not None:
+            config = replace_seed(config, args.seed)
     if args.plot:
         _check_plot_path(args.plot)
     if args.workers < 1:
@@ -101,10 +105,10 @@ def run_command(args):
     try:
         if under_scoop() or args.workers == 1:
             map_function, workers = parallel_map()
-            result = _run(args, folder, map_function, workers)
+            result = _run(args, config, folder, map_function, workers)
         else:
             with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-                result = _run(args, folder, pool.map, args.workers)
+                result = _run(args, config, folder, pool.map, args.workers)
     except Exception as error:
         if folder.started:
             folder.write_failed("%s: %s" % (type(error).__name__, error))

@@ -110,6 +110,7 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
         record["individuals"] += base
         for key in ("train_steps", "evals", "cached", "elapsed"):
             record[key] += counts[key]
+        record["elapsed"] = round(record["elapsed"], 3)
         records.append(record)
     last = dict(logbook[-1])
     new_counts = {key: counts[key] + last[key] for key in COUNTERS}
