@@ -9,6 +9,9 @@ import sys
 import pytest
 import yaml
 
+from azdeap.config import config_from_dict
+from azdeap.experiment import run_experiments
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "azdeap" / "run.py"
 TIMEOUT = 120
@@ -141,18 +144,17 @@ def test_scoop_spreads_one_search_over_its_workers_as_islands(tmp_path, tiny_con
     FEC off, so the same run as in one process."""
     d = tiny_config(islands={"count": 2, "migrate_every": 300, "migrants": 5},
                     fitness={"fec": None})
-    config = write_config(tmp_path, d)
-    scoop, alone = tmp_path / "scoop", tmp_path / "alone"
-    proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", config, "--quiet",
-                "--out", scoop])
+    scoop = tmp_path / "scoop"
+    proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", write_config(tmp_path, d),
+                "--quiet", "--out", scoop])
     assert_ran(proc)
     assert "azdeap: seed 1, 2 islands" in proc.stdout
-    assert_ran(run(["-m", "azdeap", "run", "--config", config, "--quiet", "--out", alone]))
-    assert (scoop / "best.txt").read_text() == (alone / "best.txt").read_text()
-    results = [json.loads((folder / "result.json").read_text()) for folder in (scoop, alone)]
-    assert results[0]["experiments"] == 1 and results[0]["islands"] == 2
-    for key in ("select_fitness", "final_fitness", "individuals"):
-        assert results[0][key] == results[1][key]
+    alone = run_experiments(config_from_dict(d), verbose=False, log=lambda *_: None)
+    assert (scoop / "best.txt").read_text() == str(alone.best) + "\n"
+    result = json.loads((scoop / "result.json").read_text())
+    assert result["experiments"] == 1 and result["islands"] == 2
+    assert (result["select_fitness"], result["final_fitness"], result["individuals"]) == (
+        alone.select_fitness, alone.final_fitness, alone.individuals)
 
 
 def test_scoop_two_workers(tmp_path, tiny_config):
