@@ -297,7 +297,10 @@ def _epoch_round(config, experiments, map_function=map, whole=False):
             experiment.islands[i], records = next(results)
             for record in records:
                 logbook.record(**record)
-        experiment.merged.record(**merged_record(experiment.islands, experiment.seconds))
+                if len(experiment.islands) == 1:   # one island: its records are the merged
+                    experiment.merged.record(**record)
+        if len(experiment.islands) > 1:
+            experiment.merged.record(**merged_record(experiment.islands, experiment.seconds))
         experiment.done = whole or _budget_used(config, experiment) >= 1.0
         if not experiment.done:
             rng = random.Random()
@@ -390,9 +393,7 @@ class _Progress:
             return
         experiment = state.round[0]
         if not self.line:
-            logbook = experiment.logbooks[0] if len(experiment.islands) == 1 \
-                else experiment.merged
-            self.log(logbook.stream)
+            self.log(experiment.merged.stream)
             return
         now = time.perf_counter()
         if now - self.last < 1.0:

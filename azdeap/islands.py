@@ -164,8 +164,6 @@ def merged_record(islands: List[Island], elapsed: float) -> dict:
     mean, standard deviation and best of all populations together (equal sizes)."""
     record = {key: sum(island.counts[key] for island in islands) for key in COUNTERS}
     record["elapsed"] = round(elapsed, 3)
-    if len(islands) == 1:
-        return dict(record, **islands[0].stats)
     means = np.array([island.stats["mean"] for island in islands])
     squares = np.array([island.stats["stdev"] ** 2 for island in islands]) + means ** 2
     mean = float(means.mean())
