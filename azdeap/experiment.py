@@ -399,16 +399,16 @@ class _Progress:
         if now - self.last < 1.0:
             return
         self.last = now
-        counts = {key: sum(e.counts()[key] for e in state.round) for key in COUNTERS}
+        counts = experiment.counts()
         individuals = state.individuals + counts["individuals"]
         rate = (individuals - start_individuals) / max(now - start, 1e-9)
-        best = max(island.stats["best"] for e in state.round for island in e.islands)
+        best = max(island.stats["best"] for island in experiment.islands)
         used = _budget_used(self.config, experiment)
         left = experiment.seconds * (1 - used) / used if used > 0 else float("inf")
-        self.log("experiment %d: %d individuals, %.0f/s, best %.6f, FEC hits %.0f%%, "
-                 "about %s left" % (experiment.number, individuals, rate, best,
-                                    100.0 * counts["cached"] / max(counts["evals"], 1),
-                                    _duration(left)))
+        self.log("experiment %d: %d individuals (run: %d), %.0f/s, best %.6f, FEC hits "
+                 "%.0f%%, about %s left" % (
+                     experiment.number, counts["individuals"], individuals, rate, best,
+                     100.0 * counts["cached"] / max(counts["evals"], 1), _duration(left)))
 
 
 def _duration(seconds):

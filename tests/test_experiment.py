@@ -211,8 +211,8 @@ def test_progress_is_the_logbook_columns_or_on_a_terminal_a_line(tiny_config):
     assert [int(line.split()[0]) for line in lines[2:7]] == [50, 550, 1050, 1550, 2000]
     lines = []
     run_experiments(config, verbose=True, log=lines.append, progress_line=True)
-    line = re.fullmatch(r"experiment 1: (\d+) individuals, (\d+)/s, best (\S+), FEC hits "
-                        r"(\d+)%, about (\d+\.\d) s left", lines[1])
+    line = re.fullmatch(r"experiment 1: (\d+) individuals \(run: \1\), (\d+)/s, best (\S+), "
+                        r"FEC hits (\d+)%, about (\d+\.\d) s left", lines[1])
     assert line, lines[1]
     assert int(line.group(1)) == 550 and 0 <= float(line.group(3)) <= 1
     assert 0 < int(line.group(4)) < 100
