@@ -1,6 +1,7 @@
 """The command line: ``python -m azdeap COMMAND [options]`` (``run`` when none is given).
 
-    python -m azdeap run [--config configs/demo.yaml] [--workers 2]
+    python -m azdeap run [--config configs/demo.yaml] [--workers 2] [--out DIR]
+    python -m azdeap run --resume DIR                     (continue a run from its checkpoint)
     python azdeap/run.py [--config ...]                   (the same, as a script)
     python -m scoop -n 32 azdeap/run.py [--config ...]
 
@@ -16,8 +17,10 @@ import sys
 import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
-from azdeap.experiment import ExperimentError, run_experiments
+from azdeap.experiment import ExperimentError, resume_experiments, run_experiments
+from azdeap.parallel import scoop_map
 from azdeap.plot import plot_logbooks, require_matplotlib
+from azdeap.runfolder import RunFolder, default_path
 
 
 def under_scoop():
@@ -26,11 +29,11 @@ def under_scoop():
 
 
 def parallel_map():
-    """(map, workers): scoop's futures.map and its worker count under scoop."""
+    """(map, workers): ``azdeap.parallel.scoop_map`` and scoop's worker count under
+    scoop, else the builtin map and 1."""
     import scoop
     if under_scoop():
-        from scoop import futures
-        return futures.map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
+        return scoop_map, max(1, int(getattr(scoop, "SIZE", 1) or 1))
     return map, 1
 
 
@@ -43,6 +46,10 @@ def add_run_arguments(parser):
                              "(multiprocessing; under scoop its workers are used)")
     parser.add_argument("--plot", metavar="PNG",
                         help="write a plot of the run's fitness (needs matplotlib)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="the run folder (default: runs/<config name>-<timestamp>)")
+    parser.add_argument("--resume", metavar="DIR",
+                        help="continue the run of that folder from its checkpoint")
 
 
 @contextlib.contextmanager
@@ -68,21 +75,45 @@ def _check_plot_path(path):
         pass
 
 
+def _run(args, config, folder, map_function, workers):
+    """Run config (None: resume the folder's run) through map_function."""
+    verbose, line = not args.quiet, sys.stdout.isatty()
+    if config is None:
+        return resume_experiments(folder, map_function, verbose, progress_line=line)
+    return run_experiments(config, map_function, workers, verbose, folder=folder,
+                           progress_line=line)
+
+
 def run_command(args):
-    """``run``: experiments as a config says; returns the result."""
-    config = load_config(args.config)
-    if args.seed is not None:
-        config = replace_seed(config, args.seed)
+    """``run``: experiments as a config says, in a run folder; returns the result."""
+    config = None
+    if args.resume:
+        if args.config or args.seed is not None or args.out:
+            raise ConfigError("--resume: the config, seed and folder are the checkpoint's; "
+                              "drop --config, --seed and --out")
+    else:
+        config = load_config(args.config)
+        if args.seed is not None:
+            config = replace_seed(config, args.seed)
     if args.plot:
         _check_plot_path(args.plot)
     if args.workers < 1:
         raise ConfigError("--workers: expected an integer >= 1, got %d" % args.workers)
-    if under_scoop() or args.workers == 1:
-        map_function, workers = parallel_map()
-        result = run_experiments(config, map_function, workers, verbose=not args.quiet)
-    else:
-        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-            result = run_experiments(config, pool.map, args.workers, verbose=not args.quiet)
+    folder = RunFolder(args.resume or args.out or default_path(args.config))
+    if not args.resume:
+        folder.check_new()
+    try:
+        if under_scoop() or args.workers == 1:
+            map_function, workers = parallel_map()
+            result = _run(args, config, folder, map_function, workers)
+        else:
+            with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+                result = _run(args, config, folder, pool.map, args.workers)
+    except Exception as error:
+        if folder.started:
+            folder.write_failed("%s: %s" % (type(error).__name__, error))
+        raise
+    print("run folder: %s" % folder.path)
     if args.plot:
         with _plot_errors(args.plot):
             plot_logbooks(result.logbooks, args.plot)

@@ -180,6 +180,7 @@ class TaskSpec:
     data_seeds: tuple = _f((), _list(_SEED))
     dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
+    group: int = _f(0, _int(0))  # tasks.search only: island i searches group i mod G
 
 
 _TASKS = _list(_section(TaskSpec), nonempty=True, single=True)
@@ -286,6 +287,14 @@ class Experiments:
     max: int = _f(0, _int(0))  # 0 = unlimited
 
 
+@dataclass(frozen=True)
+class Islands:  # one search over several populations with migration
+    count: int = _f(1, _POSITIVE)
+    migrate_every: int = _f(50000, _POSITIVE)  # individuals per island between migrations
+    migrants: int = _f(50, _int(0))
+    topology: str = _f("ring", _choice("ring", "random"))
+
+
 _MEMORY = _section(Memory, {"scalars": _int(2), "vectors": _int(1), "matrices": _int(0)})
 
 
@@ -300,6 +309,8 @@ class Config:
     budget: Budget = _f(Budget(), _section(Budget))
     experiments: Experiments = _f(Experiments(), _section(Experiments))
     progress_every: int = _f(10000, _POSITIVE)
+    islands: Islands = _f(Islands(), _section(Islands))
+    checkpoint_every: float = _f(60.0, _float(0.0))  # seconds; 0 = after every epoch
 
     def search_space(self):
         """The azdeap.algorithm.SearchSpace of the components and memory."""
@@ -324,6 +335,7 @@ def _cross_check(config):
             for key in ("dataset", "class_pairs"):
                 if spec.kind != "projected" and getattr(spec, key) is not None:
                     raise _Invalid("%s.%s" % (where, key), "only for kind projected")
+    _check_groups(config)
     if all(value is None for value in dataclasses.astuple(config.budget)):
         raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "
                        "max_seconds")
@@ -352,6 +364,26 @@ def _check_hurdles(hurdles, search):
         raise _Invalid("fitness.hurdles", "the cheap part (tasks %s, train %s) must be smaller "
                        "than the search tasks (%d tasks, up to %d training examples)"
                        % (hurdles.tasks, hurdles.train, n_tasks, most_train))
+def task_groups(specs) -> tuple:
+    """The task specs of each ``group`` (a tuple of specs per group, groups in increasing
+    order); island i of a search uses group i mod the number of groups."""
+    return tuple(tuple(spec for spec in specs if spec.group == group)
+                 for group in sorted({spec.group for spec in specs}))
+
+
+def _check_groups(config):
+    for name in ("select", "final"):
+        for i, spec in enumerate(getattr(config.tasks, name)):
+            if spec.group != 0:
+                raise _Invalid("tasks.%s[%d].group" % (name, i), "only for tasks.search")
+    islands = config.islands
+    groups = len(task_groups(config.tasks.search))
+    if groups > islands.count:
+        raise _Invalid("islands.count", "%d task groups in tasks.search need at least %d "
+                       "islands, got %d" % (groups, groups, islands.count))
+    if islands.count > 1 and islands.migrants >= config.evolution.population:
+        raise _Invalid("islands.migrants", "must be smaller than evolution.population (%d), "
+                       "got %d" % (config.evolution.population, islands.migrants))
 
 
 def _check_listing(text, memory):

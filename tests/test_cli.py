@@ -1,11 +1,16 @@
 """The command line (docs/design.md, "Experiments"): ``python -m azdeap run``,
 ``python azdeap/run.py``, scoop, --plot, --workers and one-line errors."""
+import itertools
+import json
 import pathlib
 import subprocess
 import sys
 
 import pytest
 import yaml
+
+from azdeap.config import config_from_dict
+from azdeap.experiment import run_experiments
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "azdeap" / "run.py"
@@ -24,8 +29,22 @@ def tiny_yaml(tmp_path, tiny_config):
     return write_config(tmp_path, tiny_config())
 
 
+OUT = {}   # the current test's folder for run folders
+
+
+@pytest.fixture(autouse=True)
+def _run_folders_in_tmp(tmp_path):
+    OUT["root"], OUT["count"] = tmp_path / "runs", itertools.count()
+
+
 def run(args, cwd=ROOT, timeout=TIMEOUT):
-    return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd,
+    """``python ARGS``; a run gets ``--out`` in the test's temporary folder unless it
+    has --out or --resume."""
+    args = [str(a) for a in args]
+    runs = "run" in args[:3] or any(a.endswith("run.py") for a in args)
+    if runs and "--out" not in args and "--resume" not in args:
+        args += ["--out", str(OUT["root"] / str(next(OUT["count"])))]
+    return subprocess.run([sys.executable] + args, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -120,6 +139,24 @@ def test_unknown_command():
 
 
 # -- scoop -----------------------------------------------------------------------------------
+def test_scoop_spreads_one_search_over_its_workers_as_islands(tmp_path, tiny_config):
+    """islands.count 2 under scoop -n 2: one experiment, its epochs on scoop's workers;
+    FEC off, so the same run as in one process."""
+    d = tiny_config(islands={"count": 2, "migrate_every": 300, "migrants": 5},
+                    fitness={"fec": None})
+    scoop = tmp_path / "scoop"
+    proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", write_config(tmp_path, d),
+                "--quiet", "--out", scoop])
+    assert_ran(proc)
+    assert "azdeap: seed 1, 2 islands" in proc.stdout
+    alone = run_experiments(config_from_dict(d), verbose=False, log=lambda *_: None)
+    assert (scoop / "best.txt").read_text() == str(alone.best) + "\n"
+    result = json.loads((scoop / "result.json").read_text())
+    assert result["experiments"] == 1 and result["islands"] == 2
+    assert (result["select_fitness"], result["final_fitness"], result["individuals"]) == (
+        alone.select_fitness, alone.final_fitness, alone.individuals)
+
+
 def test_scoop_two_workers(tmp_path, tiny_config):
     config = write_config(tmp_path, tiny_config(evolution={"batch": 20}))
     proc = run(["-m", "scoop", "-n", "2", "azdeap/run.py", "--config", config, "--quiet"])

@@ -104,6 +104,7 @@ CONFIG_SECTIONS = {
     config.TrainBudget: "`fitness.train_budget`",
     config.Budget: "`budget`",
     config.Experiments: "`experiments`",
+    config.Islands: "`islands`",
 }
 
 

@@ -101,8 +101,22 @@ def test_learner_fits_regression_and_classification(capsys):
     assert "memory (5, 3, 0)" in out                     # what the algorithm uses
 
 
+def test_islands_runs_one_search_on_several_islands(capsys, tmp_path):
+    result = load("islands").main(islands=3, workers=1, individuals=6000, seed=2,
+                                  out=str(tmp_path / "run"))
+    out = capsys.readouterr().out
+    assert result.experiments == 1 and result.individuals >= 6000
+    assert len(result.island_logbooks[0]) == 3
+    assert [log[-1]["individuals"] for log in result.island_logbooks[0]] == [2000] * 3
+    assert len(result.logbooks[0]) == 3     # a merged record per round: 1400, 1800, 2000 each
+    (printed,) = listings(out)
+    assert printed == result.best
+    assert azdeap.Algorithm.from_text((tmp_path / "run" / "best.txt").read_text()) == printed
+
+
 @pytest.mark.parametrize("script, args", [
     ("quickstart.py", ["300", "--seed", "2"]),
+    ("islands.py", ["--islands", "2", "--workers", "1", "--individuals", "3000"]),
     ("deap_algorithms.py", ["1"]),
     ("compare_selection.py", ["200", "--seeds", "1"]),
     ("learner.py", ["300"]),

@@ -2,6 +2,7 @@
 a config, run_experiment, run_experiments and its Result."""
 import multiprocessing
 import random
+import re
 
 import numpy as np
 import pytest
@@ -166,7 +167,7 @@ def test_result_fields(tiny_config):
     result = run_experiments(config_from_dict(tiny_config()), verbose=False, log=lines.append)
     assert isinstance(result, Result)
     assert set(Result._fields) == {"best", "select_fitness", "final_fitness", "experiments",
-                                   "individuals", "seconds", "logbooks"}
+                                   "individuals", "seconds", "logbooks", "island_logbooks"}
     assert isinstance(result.best, Individual) and result.best.fitness.valid
     assert 0.0 <= result.select_fitness <= 1.0 and 0.0 <= result.final_fitness <= 1.0
     assert result.experiments == 1
@@ -222,3 +223,23 @@ def test_experiments_run_in_parallel_reproducibly(tiny_config):
         serial.best, serial.select_fitness, serial.final_fitness)
     assert [log[-1]["best"] for log in parallel.logbooks] == [
         log[-1]["best"] for log in serial.logbooks]
+
+
+def test_progress_is_the_logbook_columns_or_on_a_terminal_a_line(tiny_config):
+    """Columns: the island's logbook (one island) or the merged one; the terminal line:
+    individuals, rate, best, FEC hit rate and time left."""
+    config = config_from_dict(tiny_config(islands={"migrate_every": 500}))
+    lines = []
+    run_experiments(config, verbose=True, log=lines.append)
+    lines = "\n".join(lines).splitlines()
+    assert lines[1].split()[:5] == ["individuals", "train_steps", "elapsed", "evals", "cached"]
+    assert [int(line.split()[0]) for line in lines[2:7]] == [50, 550, 1050, 1550, 2000]
+    lines = []
+    run_experiments(config, verbose=True, log=lines.append, progress_line=True)
+    line = re.fullmatch(r"experiment 1: (\d+) individuals \(run: \1\), (\d+)/s, best (\S+), "
+                        r"FEC hits (\d+)%, about (\d+\.\d) s left", lines[1])
+    assert line, lines[1]
+    assert int(line.group(1)) == 550 and 0 <= float(line.group(3)) <= 1
+    assert 0 < int(line.group(4)) < 100
+    assert not any(re.fullmatch(r"experiment 1: \d+ individuals, .*", text)
+                   for text in lines[2:-3])   # at most one a second

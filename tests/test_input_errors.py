@@ -50,6 +50,14 @@ def one_line(text):
     return lines[0]
 
 
+@pytest.fixture(autouse=True)
+def _run_folders_in_tmp(tmp_path_factory, monkeypatch):
+    """Run folders of ``run_cli`` go to a temporary folder of their own."""
+    runs = tmp_path_factory.mktemp("runs")
+    count = iter(range(1000))
+    monkeypatch.setattr(cli, "default_path", lambda config: str(runs / str(next(count))))
+
+
 def run_cli(capsys, *args):
     """(exit status, the one stderr line, stdout) of ``python -m azdeap run ARGS``."""
     status = cli.main(["run", "--quiet"] + [str(a) for a in args])

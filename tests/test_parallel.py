@@ -1,10 +1,13 @@
-"""Helpers for worker processes: ProcessLocal, random_state_kept, pack and unpack."""
+"""Helpers for worker processes: ProcessLocal, random_state_kept, pack and unpack, scoop_map."""
 import multiprocessing
+import os
+import pathlib
 import pickle
 import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from azdeap import Algorithm, Evaluator, Individual, parallel, reference
@@ -71,6 +74,12 @@ def test_random_state_kept_gives_the_caller_its_state_back():
         random.seed(5)
         raise KeyError("the state comes back on errors too")
     assert random.random() == expected
+    np.random.seed(3)
+    numpy_expected = np.random.random()
+    np.random.seed(3)
+    with random_state_kept():
+        np.random.seed(4)                           # numpy's global generator too
+    assert np.random.random() == numpy_expected
 
 
 # -- pack and unpack ----------------------------------------------------------------------
@@ -145,3 +154,35 @@ def test_pack_needs_individuals_of_one_type(readme_regressor, creator_individual
     with pytest.raises(ValueError, match=r"^pack: individuals must be of one type, got "
                                          r"Individual and TestInd$"):
         pack([readme_regressor(cls=Individual), readme_regressor(cls=creator_individual)])
+
+
+# -- scoop_map ----------------------------------------------------------------------------
+SCOOP_SCRIPT = '''
+import os, time
+from azdeap.parallel import scoop_map
+
+def busy(_):
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.1:
+        pass
+    return os.getpid()
+
+if __name__ == "__main__":
+    print(" ".join(str(len(set(scoop_map(busy, range(2))))) for _ in range(8)))
+    print(len(scoop_map(busy, range(5))))
+'''
+
+
+def test_scoop_map_runs_as_many_items_as_workers_one_per_worker(tmp_path):
+    """Left alone, scoop ran both items of a 2-item map on its root in about one map of
+    four; scoop_map spreads every one (and still maps more items than workers)."""
+    script = tmp_path / "spread.py"
+    script.write_text(SCOOP_SCRIPT)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-m", "scoop", "-n", "2", str(script)], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    spread, count = done.stdout.split("\n")[:2]
+    assert spread.split() == ["2"] * 8
+    assert count == "5"
