@@ -17,6 +17,8 @@ import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
 from azdeap.experiment import ExperimentError, run_experiments
+from azdeap.export import add_export_arguments, export_command
+from azdeap.listing import add_show_arguments, show_command
 from azdeap.plot import plot_logbooks, require_matplotlib
 
 
@@ -91,7 +93,12 @@ def run_command(args):
 
 
 COMMANDS = {"run": (run_command, add_run_arguments,
-                    "run experiments as a config says (default: the 5-minute demo)")}
+                    "run experiments as a config says (default: the 5-minute demo)"),
+            "show": (show_command, add_show_arguments,
+                     "print a listing file: its size, memory and live code (fitness with "
+                     "--config)"),
+            "export": (export_command, add_export_arguments,
+                       "write a listing file's algorithm as a standalone numpy module")}
 
 
 def parser():

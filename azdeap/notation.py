@@ -53,7 +53,7 @@ def format_instruction(code_row, data_row) -> str:
 def format_algorithm(alg, roles: bool = False) -> str:
     """The whole algorithm in the text notation, Setup, Predict and Learn in order;
     roles=True ends the lines whose role is clear with a comment (``roles``)."""
-    comments = _roles(alg) if roles else {}
+    comments = roles_of(alg) if roles else {}
     lines, rows = [], enumerate(zip(alg.code.tolist(), alg.data.tolist()))
     for header, size in zip(HEADERS, alg.sizes):
         lines.append(header)
@@ -64,7 +64,7 @@ def format_algorithm(alg, roles: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _roles(alg):
+def roles_of(alg) -> dict:
     """{row: comment} for the roles recognised in alg: the last write of s1 in Predict
     (the prediction), the Learn instructions that read s0 (the label), and the Setup
     constant that Learn's only products by a constant scale by (the learning rate)."""
