@@ -17,6 +17,7 @@ import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
 from azdeap.experiment import ExperimentError, run_experiments
+from azdeap.compare import add_compare_arguments, compare_command
 from azdeap.export import add_export_arguments, export_command
 from azdeap.listing import add_show_arguments, show_command
 from azdeap.plot import plot_logbooks, require_matplotlib
@@ -98,7 +99,10 @@ COMMANDS = {"run": (run_command, add_run_arguments,
                      "print a listing file: its size, memory and live code (fitness with "
                      "--config)"),
             "export": (export_command, add_export_arguments,
-                       "write a listing file's algorithm as a standalone numpy module")}
+                       "write a listing file's algorithm as a standalone numpy module"),
+            "compare": (compare_command, add_compare_arguments,
+                        "run search schemes (regularized, tournament, random) over seeds "
+                        "and compare their success")}
 
 
 def parser():
