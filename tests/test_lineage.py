@@ -4,7 +4,6 @@ import copy
 import gc
 import random
 
-import numpy as np
 import pytest
 from deap import tools
 
