@@ -17,7 +17,10 @@ import sys
 import tempfile
 
 from azdeap.config import ConfigError, load_config, replace_seed
+from azdeap.compare import add_compare_arguments, compare_command
 from azdeap.experiment import ExperimentError, resume_experiments, run_experiments
+from azdeap.export import add_export_arguments, export_command
+from azdeap.listing import add_show_arguments, show_command
 from azdeap.parallel import scoop_map
 from azdeap.plot import plot_logbooks, require_matplotlib
 from azdeap.runfolder import RunFolder, default_path
@@ -122,7 +125,15 @@ def run_command(args):
 
 
 COMMANDS = {"run": (run_command, add_run_arguments,
-                    "run experiments as a config says (default: the 5-minute demo)")}
+                    "run experiments as a config says (default: the 5-minute demo)"),
+            "show": (show_command, add_show_arguments,
+                     "print a listing file: its size, memory and live code (fitness with "
+                     "--config)"),
+            "export": (export_command, add_export_arguments,
+                       "write a listing file's algorithm as a standalone numpy module"),
+            "compare": (compare_command, add_compare_arguments,
+                        "run search schemes (regularized, tournament, random) over seeds "
+                        "and compare their success")}
 
 
 def parser():

@@ -22,6 +22,10 @@ from azdeap.space import Memory, check_memory
 _S0, _S1 = 0, 1   # the cells of the label and the prediction (v0's is n_scalars)
 # What the analysis reads of each op, one row per field, from the op table.
 _IN1, _IN2, _OUT, _SETS_ONE_ENTRY, _DRAWS_RANDOM = range(5)
+# Which random ops a pruned program keeps (docs/design.md, "Live code"): all of them (one
+# stream shared by the programs run after each other), all of them if one is live (the
+# stream restarted for each program), or the live ones only (other numbers drawn).
+_KEEP_EVERY_DRAW, _KEEP_DRAWS_IF_ONE_LIVE, _KEEP_LIVE_DRAWS = range(3)
 _TABLE = np.array([ops.IN1_KIND, ops.IN2_KIND, ops.OUT_KIND, ops.SETS_ONE_ENTRY,
                    ops.DRAWS_RANDOM], np.int64)
 
@@ -44,29 +48,36 @@ def prune_programs(programs, memory: Memory, reseeded: bool = False) -> Programs
     return _prune(programs, memory, bool(reseeded))[0]
 
 
-def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False) -> Algorithm:
+def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False,
+          exact_draws: bool = True) -> Algorithm:
     """A copy of algorithm (its type and attributes, e.g. a DEAP fitness) holding only
     its live instructions.  memory defaults to the memory it uses; ValueError, one line,
-    if it does not run in memory (as an Evaluator's)."""
+    if it does not run in memory (as an Evaluator's).  exact_draws=False drops every dead
+    random op, as the paper's simplified listings do: the live ones then draw from the
+    same distributions but may get other numbers (docs/design.md, "Live code")."""
     from azdeap.evaluator import raise_on_bad_status
     if not isinstance(algorithm, Algorithm):
         raise TypeError("algorithm must be an azdeap.algorithm.Algorithm, got %s"
                         % type(algorithm).__name__)
     memory = algorithm.memory_used() if memory is None else check_memory(memory)
-    if not isinstance(reseeded, (bool, np.bool_)):
-        raise TypeError("reseeded must be True or False, got %r" % (reseeded,))
-    programs, status = _prune(Programs.stack([algorithm]), memory, bool(reseeded))
+    for name, value in (("reseeded", reseeded), ("exact_draws", exact_draws)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError("%s must be True or False, got %r" % (name, value))
+    programs, status = _prune(Programs.stack([algorithm]), memory, bool(reseeded),
+                              bool(exact_draws))
     raise_on_bad_status(status, [algorithm], memory)
     return algorithm.with_program(programs.code.copy(), programs.data.copy(),
                                   tuple(programs.sizes[0].tolist()))
 
 
-def _prune(programs, memory, reseeded):
+def _prune(programs, memory, reseeded, exact_draws=True):
     """(the pruned Programs, the interpreter's status of each program); unchecked."""
     scalars, vectors, matrices = memory
+    rule = (_KEEP_LIVE_DRAWS if not exact_draws
+            else _KEEP_DRAWS_IF_ONE_LIVE if reseeded else _KEEP_EVERY_DRAW)
     code, data, offsets, sizes, status = _prune_kernel(
         programs.code, programs.data, programs.offsets, programs.sizes, scalars, vectors,
-        matrices, reseeded, _TABLE)
+        matrices, rule, _TABLE)
     return Programs._of(code, data, offsets, sizes), status
 
 
@@ -128,8 +139,7 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, 
 
 
 @njit(cache=True)
-def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, reseeded,
-                  table):
+def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, rule, table):
     """(code, data, offsets, sizes) of the pruned programs, and each program's status."""
     n_programs = offsets.shape[0]
     rows = 0
@@ -159,9 +169,10 @@ def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, 
                   table)
             # One stream feeds every random op: dropping a draw would shift the numbers
             # of the draws after it, in this program and (not reseeded) in the next ones.
-            keep_random = not reseeded
+            keep_random = rule == _KEEP_EVERY_DRAW
             for k in range(start, stop):
-                keep_random |= keep[k - start] and table[_DRAWS_RANDOM, code[k, 0]] != 0
+                keep_random |= (rule == _KEEP_DRAWS_IF_ONE_LIVE and keep[k - start]
+                                and table[_DRAWS_RANDOM, code[k, 0]] != 0)
             if keep_random:
                 for k in range(start, stop):
                     keep[k - start] |= table[_DRAWS_RANDOM, code[k, 0]] != 0

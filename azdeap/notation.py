@@ -22,6 +22,8 @@ _HEADER = re.compile(r"def\s+(\w+)\s*\(\s*\)\s*:")
 # Number of leading data fields that are index fractions in [0, 1).
 _INDEX_FIELDS = {ops.VECTOR_CONST: 1, ops.MATRIX_CONST: 2}
 _MAX_ADDRESS = np.iinfo(np.int32).max  # addresses are int32
+# Shorter names of functions in the paper's listings: max(v1, v15) is maximum(v1, v15).
+_SHORT_NAMES = {"maximum": "max", "minimum": "min"}
 
 
 class NotationError(ValueError):
@@ -48,13 +50,50 @@ def format_instruction(code_row, data_row) -> str:
                             b=_address(kinds[1], in2), d0=d0, d1=d1, d2=d2)
 
 
-def format_algorithm(alg) -> str:
-    """The whole algorithm in the text notation, Setup, Predict and Learn in order."""
-    lines, rows = [], zip(alg.code.tolist(), alg.data.tolist())
+def format_algorithm(alg, roles: bool = False) -> str:
+    """The whole algorithm in the text notation, Setup, Predict and Learn in order;
+    roles=True ends the lines whose role is clear with a comment (``roles``)."""
+    comments = roles_of(alg) if roles else {}
+    lines, rows = [], enumerate(zip(alg.code.tolist(), alg.data.tolist()))
     for header, size in zip(HEADERS, alg.sizes):
         lines.append(header)
-        lines.extend("  " + format_instruction(*next(rows)) for _ in range(size))
+        for _ in range(size):
+            row, (code_row, data_row) = next(rows)
+            text = "  " + format_instruction(code_row, data_row)
+            lines.append(text + "  # " + comments[row] if row in comments else text)
     return "\n".join(lines)
+
+
+def roles_of(alg) -> dict:
+    """{row: comment} for the roles recognised in alg: the last write of s1 in Predict
+    (the prediction), the Learn instructions that read s0 (the label), and the Setup
+    constant that Learn's only products by a constant scale by (the learning rate)."""
+    code = alg.code.tolist()
+    setup, predict, learn = (range(*alg.bounds(c)) for c in range(3))
+    scalar_out = {k for k in range(len(code)) if ops.OPS[code[k][0]].output == ops.SCALAR}
+    comments = {}
+    predictions = [k for k in predict if k in scalar_out and code[k][3] == 1]
+    if predictions:
+        comments[predictions[-1]] = "prediction"
+    for k in learn:
+        if any(kind == ops.SCALAR and address == 0 for kind, address
+               in zip(ops.OPS[code[k][0]].inputs, code[k][1:3])):
+            comments[k] = "reads the label s0"
+    written_later = {code[k][3] for k in (*predict, *learn) if k in scalar_out}
+    constants = {code[k][3]: k for k in setup if code[k][0] == _SCALAR_CONST_SET}
+    scaled_by = {address for k in learn if code[k][0] in _PRODUCTS
+                 for kind, address in zip(ops.OPS[code[k][0]].inputs, code[k][1:3])
+                 if kind == ops.SCALAR}
+    rates = [constants[s] for s in scaled_by & set(constants) - written_later]
+    if len(rates) == 1:
+        comments[rates[0]] = "learning rate"
+    return comments
+
+
+_SCALAR_CONST_SET = ops.op_code("SCALAR_CONST_SET")
+# Products by a scalar, which may be a learning rate.
+_PRODUCTS = {ops.op_code(name) for name in
+             ("SCALAR_PRODUCT", "SCALAR_VECTOR_PRODUCT", "SCALAR_MATRIX_PRODUCT")}
 
 
 # -- parsing ---------------------------------------------------------------------
@@ -64,7 +103,9 @@ def _tokens_regex(text):
     parts = []
     for token in re.findall(r"\{\w+\}|[\w.]+|\S", text):
         name = token[1:-1]
-        if token[0] != "{":
+        if token in _SHORT_NAMES:
+            parts.append("(?:%s|%s)" % (token, _SHORT_NAMES[token]))
+        elif token[0] != "{":
             parts.append(re.escape(token))
         else:
             parts.append("(?P<%s>%s)" % (name, _ADDRESS if name in "oab" else _NUMBER))
@@ -130,6 +171,30 @@ def _parse_instruction(line, number, memory):
     return (op, numbers.get("a", 0), numbers.get("b", 0), numbers.get("o", 0)), data
 
 
+def _joined_lines(lines):
+    """(1-based number, text) of each non-blank line without its comment; a line that
+    ends after ``=`` is joined with the next one (the paper wraps ``s1 =`` onto
+    ``uniform(-0.1, -0.2)``) and keeps its own number."""
+    start, pending = 0, ""
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if pending:
+            if _HEADER.fullmatch(line):
+                raise NotationError(start, "%r continues on no instruction line" % pending)
+            line = pending + " " + line
+        else:
+            start = number
+        if line.endswith("="):
+            pending = line
+            continue
+        pending = ""
+        yield start, line
+    if pending:
+        raise NotationError(start, "%r continues on no instruction line" % pending)
+
+
 def parse_algorithm(text: str, memory=None) -> tuple:
     """Parse the text notation into ``(code, data, sizes)`` arrays.
 
@@ -142,10 +207,7 @@ def parse_algorithm(text: str, memory=None) -> tuple:
                         % type(text).__name__)
     code, data, sizes = [], [], []
     lines = text.splitlines()
-    for number, raw in enumerate(lines, 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
+    for number, line in _joined_lines(lines):
         header = _HEADER.fullmatch(line)
         if header:
             if len(sizes) == 3:

@@ -38,16 +38,22 @@ def plot_logbooks(logbooks, path, title="azdeap"):
     if len(logbooks) <= 12:
         axes.legend(loc="lower right", fontsize="small")
     axes.grid(alpha=0.3)
+    save_figure(plt, figure, path)
+
+
+def save_figure(plt, figure, path):
+    """Write figure to path as a PNG and close it; OSError if it cannot be written,
+    leaving no file behind (not even a half-written picture)."""
     figure.tight_layout()
     directory = os.path.dirname(os.path.abspath(path))
     temporary = None
     try:
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".png", delete=False) as temporary:
             figure.savefig(temporary, format="png", dpi=110)
-        os.replace(temporary.name, path)  # never a half-written picture at path
+        os.replace(temporary.name, path)
     except BaseException:
         if temporary is not None:
-            os.unlink(temporary.name)  # nor a stray temporary file
+            os.unlink(temporary.name)
         raise
     finally:
         plt.close(figure)

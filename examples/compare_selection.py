@@ -16,6 +16,9 @@ and replacement do nothing useful; the best algorithm ever seen (the HallOfFame)
 counts, and it is what is reported for every scheme.
 
 Run:  python examples/compare_selection.py [BUDGET] [--seeds 1 2 3]
+
+The command ``python -m azdeap compare --config configs/linear.yaml`` runs such a
+comparison from a config, with success rates and times to the sufficient fitness.
 """
 import argparse
 import pathlib

@@ -82,6 +82,10 @@ def test_random_ops_keep_the_stream_when_one_is_live():
                                          "v1 = s3 * v0; v2 = gaussian(0.0, 1.0, n_features)")
     assert prune(dead_random, reseeded=True) == listing("s3 = 0.5", "s1 = dot(v0, v1)",
                                                         "v1 = s3 * v0")
+    # without exact draws only the live random ops stay, whatever the stream
+    for reseeded in (False, True):
+        assert prune(live_random, reseeded=reseeded, exact_draws=False) == listing(
+            "s3 = gaussian(0.0, 1.0)", "s1 = dot(v0, v1)", "v1 = s3 * v0")
 
 
 def test_the_rule_for_random_ops_is_needed_on_a_shared_stream():
@@ -144,6 +148,8 @@ def test_bad_index_fractions_and_op_codes_are_kept_whole():
      "algorithm must be an azdeap.algorithm.Algorithm, got str"),
     (lambda: prune(Algorithm(), MEMORY, reseeded=1), TypeError,
      "reseeded must be True or False, got 1"),
+    (lambda: prune(Algorithm(), MEMORY, exact_draws=None), TypeError,
+     "exact_draws must be True or False, got None"),
     (lambda: prune_programs([Algorithm()], (1, 1, 0)), ValueError, "scalars"),
     (lambda: prune_programs([Algorithm()], MEMORY, reseeded="yes"), TypeError,
      "reseeded must be True or False, got 'yes'"),

@@ -1,3 +1,5 @@
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -139,6 +141,11 @@ def test_kinds_select_op(text, op, in1, in2, out):
     ("s2 = 1E+2", "s2 = 100.0"),
     ("v1[.25]=-5e-1", "v1[0.25] = -0.5"),
     ("m0[0.25,0.75] = 3", "m0[0.25, 0.75] = 3.0"),
+    ("v7 = max(v1, v15)", "v7 = maximum(v1, v15)"),
+    ("s1 = min(s0, s1)", "s1 = minimum(s0, s1)"),
+    ("m2 = max(m0,m1)", "m2 = maximum(m0, m1)"),
+    ("s1 =\n        uniform(-0.1, -0.2)", "s1 = uniform(-0.1, -0.2)"),
+    ("v9 =  # drawn\n\n  uniform(2e-3, 0.7)", "v9 = uniform(0.002, 0.7, n_features)"),
 ])
 def test_relaxed_forms(relaxed, full):
     a, b = parse_algorithm(single(relaxed)), parse_algorithm(single(full))
@@ -171,6 +178,10 @@ def test_comments_and_blank_lines():
     (single("v1[-0.5] = 2.0"), 2, "index fraction"),
     (single("m1[0.5, 1.5] = 2.0"), 2, "index fraction"),
     ("", 1, "missing 'def Setup():'"),
+    (single("s1 = maxi(s2, s3)"), 2, "unknown instruction 's1 = maxi(s2, s3)'"),
+    (single("s1 =\n  s2 ++ s3"), 2, "unknown instruction 's1 = s2 ++ s3'"),
+    ("def Setup():\n  s1 =\ndef Predict():\ndef Learn():", 2, "'s1 =' continues on no"),
+    (README + "\n  s3 =", 10, "'s3 =' continues on no instruction line"),
 ])
 def test_errors(text, line, words):
     with pytest.raises(NotationError) as info:
@@ -207,3 +218,14 @@ def test_format_instruction_forms():
     assert format_instruction([61, 0, 0, 0], [-1.0, 2e-3, 0]) == \
         "m0 = uniform(-1.0, 0.002, (n_features, n_features))"
     assert format_instruction(np.array([0, 0, 0, 0], np.int32), np.zeros(3)) == "NoOp()"
+
+
+@pytest.mark.parametrize("name, sizes", [("figure_s1a.txt", (4, 6, 16)),
+                                         ("figure_s1b.txt", (0, 5, 12)),
+                                         ("figure_s2c.txt", (7, 19, 26))])
+def test_paper_listings_parse_as_printed(name, sizes):
+    """The paper's supplementary listings (tests/data), pasted as printed: wrapped lines,
+    max/min, v12= and 2e-3; printing and parsing gives the same algorithm back."""
+    alg = Algorithm.from_text((pathlib.Path(__file__).parent / "data" / name).read_text())
+    assert alg.sizes == sizes
+    assert Algorithm.from_text(str(alg)) == alg
