@@ -29,6 +29,7 @@ from azdeap.hurdles import Hurdles
 from azdeap.evaluator import Evaluator, check_bytes, evaluation_bytes
 from azdeap.islands import (COUNTERS, SEED_RANGE, Island, epoch_limits, merged_record, migrate,
                             new_island, run_epoch)
+from azdeap.notation import format_algorithm
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
 from azdeap.toolbox import population_stats, regularized
@@ -530,7 +531,11 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
     log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "
         "%.1f s" % (sum(spec.count for spec in config.tasks.final), final_fitness,
                     state.experiments, state.individuals, state.seconds))
-    log(str(best))
+    simple = best.simplified(exact_draws=True)
+    log("the best algorithm without its dead code (%d of %d instructions; the full listing "
+        "is %s):" % (len(simple), len(best), "in %s" % folder.file("best.txt")
+                     if folder is not None else "Result.best"))
+    log(format_algorithm(simple, roles=True))
     result = Result(best, state.best_select, final_fitness, state.experiments,
                     state.individuals, state.seconds, state.logbooks, state.island_logbooks)
     if folder is not None:

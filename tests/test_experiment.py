@@ -10,6 +10,7 @@ import pytest
 from azdeap.algorithm import Individual
 from azdeap.config import config_from_dict
 from azdeap.evaluator import Evaluator
+from azdeap.notation import format_algorithm
 from azdeap.experiment import (ExperimentError, Result, build_tasks, build_toolbox,
                                initial_individual, load_dataset, make_evaluator,
                                run_experiment, run_experiments)
@@ -176,7 +177,11 @@ def test_result_fields(tiny_config):
     assert len(result.logbooks) == 1
     assert result.logbooks[0][-1]["individuals"] == 2000
     assert lines[0] == "azdeap: seed 1"
-    assert lines[-1] == str(result.best)
+    simple = result.best.simplified(exact_draws=True)   # printed without dead code
+    assert lines[-1] == format_algorithm(simple, roles=True)
+    assert lines[-2].startswith("the best algorithm without its dead code (%d of %d "
+                                "instructions" % (len(simple), len(result.best)))
+    assert len(simple) < len(result.best)
     assert any("final fitness (5 unseen tasks): %.6f" % result.final_fitness in line
                for line in lines)
 
