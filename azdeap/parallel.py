@@ -80,14 +80,15 @@ def scoop_map(function, items) -> list:
     import scoop
     from scoop import _control, futures
     items = list(items)
-    queue = _control.execQueue
-    saved = queue.lowwatermark
-    if len(items) <= scoop.SIZE:
+    queue = getattr(_control, "execQueue", None)
+    saved = getattr(queue, "lowwatermark", None)   # scoop internals: absent, no fix
+    if saved is not None and len(items) <= scoop.SIZE:
         queue.lowwatermark = -1.0   # the root's queue never "runs low": it asks for nothing
     try:
         return list(futures.map(function, items))
     finally:
-        queue.lowwatermark = saved
+        if saved is not None:
+            queue.lowwatermark = saved
 
 
 class _CreatorClass:
