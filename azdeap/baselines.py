@@ -27,8 +27,8 @@ EVOLVED = "evolved"
 
 class Comparison(NamedTuple):
     accuracies: Dict[str, List[float]]   # model -> final-task accuracy per repetition
-    algorithms: Dict[str, Algorithm]     # the best evolved and the tuned baselines
-    select: Dict[str, float]             # model -> accuracy on the select tasks
+    algorithms: Dict[str, Algorithm]     # the best evolved and the baselines, tuned
+    select: Dict[str, float]             # model -> tuned accuracy on the select tasks
     candidates_select: List[float]       # each experiment's candidate on the select tasks
     beat_net: int                        # experiments whose candidate beat the 2-layer net
 
@@ -44,9 +44,9 @@ def compare_baselines(config, experiments: Optional[int] = None, repetitions: in
                       trials: int = 20, log: Callable[[str], None] = print,
                       verbose: bool = False) -> Comparison:
     """Run ``experiments`` search experiments (default ``experiments.max``), take the
-    candidate best on the select tasks, tune each baseline's constants on them (``trials``
-    random-search candidates, ``azdeap.tuning.tune_constants``) and measure the three on
-    the final tasks with new task seeds ``repetitions`` times.  Every draw comes from the
+    candidate best on the select tasks, tune its constants and each baseline's on them
+    alike (``trials`` random-search candidates, ``azdeap.tuning.tune_constants``) and
+    measure the three on the final tasks with new task seeds ``repetitions`` times.  Every draw comes from the
     config's seed (time-based if None).  ExperimentError, one line, on a bad argument."""
     experiments = config.experiments.max if experiments is None else experiments
     for name, value, low in (("experiments", experiments, 1), ("repetitions", repetitions, 1),
@@ -71,12 +71,12 @@ def compare_baselines(config, experiments: Optional[int] = None, repetitions: in
         log("experiment %d: search fitness %.4f, select accuracy %.4f"
             % (experiment + 1, result.search_fitness, fitness))
     best = max(range(experiments), key=candidates_select.__getitem__)
-    algorithms = {EVOLVED: candidates[best]}
-    select = {EVOLVED: candidates_select[best]}
-    for name, make in BASELINES.items():
-        baseline = make()
-        evaluate = _evaluator(config, select_tasks, baseline).evaluate_batch
-        algorithms[name], select[name] = tune_constants(baseline, evaluate, trials,
+    algorithms, select = {}, {}
+    for name, algorithm in [(EVOLVED, candidates[best])] + [
+            (name, make()) for name, make in BASELINES.items()]:
+        evaluate = _evaluator(config, select_tasks, None if name == EVOLVED
+                              else algorithm).evaluate_batch
+        algorithms[name], select[name] = tune_constants(algorithm, evaluate, trials,
                                                         random.randrange(SEED_RANGE))
         log("%s tuned: select accuracy %.4f" % (name, select[name]))
     beat_net = sum(fitness > select["2-layer net"] for fitness in candidates_select)
@@ -97,8 +97,8 @@ def format_comparison(comparison: Comparison, n_final: int) -> str:
              % (n_final, repetitions),
              "  %-40s %-16s  %s" % ("model", "final", "select")]
     for name, values in comparison.accuracies.items():
-        label = ("best evolved (of %d experiment%s)" % (n, "s" * (n > 1)) if name == EVOLVED
-                 else "%s, tuned" % name)
+        label = ("best evolved (of %d experiment%s), tuned" % (n, "s" * (n > 1))
+                 if name == EVOLVED else "%s, tuned" % name)
         spread = statistics.pstdev(values)
         lines.append("  %-40s %.4f +- %.4f  %.4f" % (label, statistics.fmean(values), spread,
                                                     comparison.select[name]))
