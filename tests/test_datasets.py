@@ -233,3 +233,22 @@ def test_valid_from_test_needs_a_test_split(tmp_path, blobs, tiny_config):
 def test_pair_and_split_keys_are_only_for_projected_tasks(key, value, tiny_config):
     with pytest.raises(ValueError, match=r"tasks.search\[0\].%s: only for kind projected" % key):
         config_from_dict(tiny_config(tasks={"search": {"kind": "linear", key: value}}))
+
+
+@pytest.mark.parametrize("source, words", [
+    ("mnist:{tmp}/absent", "no such folder"),
+    ("cifar10:{tmp}", "no file data_batch_1 in"),
+])
+def test_a_missing_dataset_is_one_cli_line_before_the_search(tmp_path, capsys, tiny_config,
+                                                             source, words):
+    import yaml
+    from azdeap import cli
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(tiny_config(tasks={"final": spec(
+        dataset=source.format(tmp=tmp_path))})))
+    assert cli.main(["run", "--config", str(path)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "azdeap: error: tasks.final[0] (projected): dataset %s" % source.format(tmp=tmp_path))
+    assert words in lines[0] and "experiment 1" not in captured.out
