@@ -124,6 +124,33 @@ def run_command(args):
     return result
 
 
+def add_baselines_arguments(parser):
+    parser.add_argument("--config", required=True,
+                        help="experiment YAML with projected tasks (e.g. configs/digits.yaml)")
+    parser.add_argument("--seed", type=int, help="random seed (overrides the config's)")
+    parser.add_argument("--experiments", type=int, metavar="N",
+                        help="search experiments (default: the config's experiments.max)")
+    parser.add_argument("--repetitions", type=int, default=5, metavar="R",
+                        help="task seeds of the final tasks (default 5)")
+    parser.add_argument("--trials", type=int, default=20, metavar="K",
+                        help="random-search trials tuning each baseline (default 20)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def baselines_command(args):
+    """``baselines``: the best evolved algorithm against tuned baselines; returns the
+    azdeap.baselines.Comparison."""
+    from azdeap.baselines import compare_baselines, format_comparison
+    config = load_config(args.config)
+    if args.seed is not None:
+        config = replace_seed(config, args.seed)
+    comparison = compare_baselines(config, args.experiments, args.repetitions, args.trials,
+                                   log=(lambda line: None) if args.quiet else print,
+                                   verbose=not args.quiet)
+    print(format_comparison(comparison, sum(spec.count for spec in config.tasks.final)))
+    return comparison
+
+
 COMMANDS = {"run": (run_command, add_run_arguments,
                     "run experiments as a config says (default: the 5-minute demo)"),
             "show": (show_command, add_show_arguments,
@@ -133,7 +160,10 @@ COMMANDS = {"run": (run_command, add_run_arguments,
                        "write a listing file's algorithm as a standalone numpy module"),
             "compare": (compare_command, add_compare_arguments,
                         "run search schemes (regularized, tournament, random) over seeds "
-                        "and compare their success")}
+                        "and compare their success"),
+            "baselines": (baselines_command, add_baselines_arguments,
+                          "the best evolved algorithm against tuned logistic regression and "
+                          "a tuned 2-layer net on unseen tasks")}
 
 
 def parser():

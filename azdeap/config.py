@@ -18,7 +18,7 @@ from azdeap import mutation, ops
 from azdeap.budget import BASELINES
 from azdeap.notation import parse_algorithm
 from azdeap.space import Memory, SearchSpace, SpaceError, check_space
-from azdeap.tasks import KINDS as TASK_KINDS, MAX_SEED
+from azdeap.tasks import KINDS as TASK_KINDS, MAX_SEED, PAIR_GROUPS
 
 DEMO_OPS = tuple(ops.op_code(name) for name in (
     "SCALAR_CONST_SET", "VECTOR_INNER_PRODUCT", "SCALAR_DIFF", "SCALAR_PRODUCT",
@@ -178,9 +178,11 @@ class TaskSpec:
     valid: int = _f(100, _POSITIVE)
     param_seeds: tuple = _f((), _list(_SEED))  # empty: the default seeds of azdeap.tasks
     data_seeds: tuple = _f((), _list(_SEED))
-    dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
+    dataset: Optional[str] = _f(None, _nullable(_string))  # projected: azdeap.datasets
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
     group: int = _f(0, _int(0))  # tasks.search only: island i searches group i mod G
+    pairs: str = _f("all", _choice(*PAIR_GROUPS))  # projected: all, or a split_pairs part
+    valid_from: str = _f("train", _choice("train", "test"))  # projected: the valid examples
 
 
 _TASKS = _list(_section(TaskSpec), nonempty=True, single=True)
@@ -332,8 +334,9 @@ def _cross_check(config):
             where = "tasks.%s[%d]" % (group, i)
             if spec.kind == "projected" and spec.dataset is None:
                 raise _Invalid(where + ".dataset", "required for kind projected")
-            for key in ("dataset", "class_pairs"):
-                if spec.kind != "projected" and getattr(spec, key) is not None:
+            for key, default in (("dataset", None), ("class_pairs", None), ("pairs", "all"),
+                                 ("valid_from", "train")):
+                if spec.kind != "projected" and getattr(spec, key) != default:
                     raise _Invalid("%s.%s" % (where, key), "only for kind projected")
     _check_groups(config)
     if all(value is None for value in dataclasses.astuple(config.budget)):

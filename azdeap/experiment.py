@@ -19,7 +19,7 @@ from typing import List, NamedTuple, Optional
 import numpy as np
 from deap import tools
 
-from azdeap import generator
+from azdeap import datasets, generator
 from azdeap.algorithm import Individual
 from azdeap.budget import TrainBudget
 from azdeap.config import Config, task_groups
@@ -55,23 +55,21 @@ class Result(NamedTuple):
 def load_dataset(path):
     """(x, y) from an .npz file holding arrays ``x`` (N, D) and ``y`` (N,)."""
     try:
-        with np.load(path) as archive:
-            x, y = archive["x"], archive["y"]
-    except FileNotFoundError:
-        raise ExperimentError("dataset %s: no such file" % path) from None
-    except KeyError as missing:
-        raise ExperimentError("dataset %s: no array %s (need x and y)" % (path, missing)) from None
-    except (OSError, ValueError) as error:
-        raise ExperimentError("dataset %s: not a readable .npz file (%s)"
-                              % (path, error)) from None
-    if len(x) != len(y):
-        raise ExperimentError("dataset %s: x has %d rows but y has %d" % (path, len(x), len(y)))
-    if x.dtype.kind not in "biuf":
-        raise ExperimentError("dataset %s: x must hold numbers, got %s" % (path, x.dtype))
-    for name, array in (("x", x), ("y", y)):
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise ExperimentError("dataset %s: %s contains NaN or infinite values" % (path, name))
-    return x, y
+        data = datasets.load_npz(path)
+    except datasets.DatasetError as error:
+        raise ExperimentError(str(error)) from None
+    return data.x, data.y
+
+
+def _dataset_of(spec):
+    """The (x, y, x_test, y_test) a projected spec's tasks are made of; ValueError if its
+    validation examples come from a test split the dataset lacks."""
+    data = datasets.load_dataset(spec.dataset)
+    if spec.valid_from == "train":
+        return data.x, data.y, None, None
+    if data.y_test is None:
+        raise ValueError("valid_from test: dataset %s has no test split" % spec.dataset)
+    return data
 
 
 def draw_task_seeds(specs):
@@ -90,9 +88,11 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
     tasks = []
     for i, spec in enumerate(specs):
         try:
-            x, y = load_dataset(spec.dataset) if spec.kind == "projected" else (None, None)
+            x, y, x_test, y_test = (_dataset_of(spec) if spec.kind == "projected"
+                                    else (None,) * 4)
             tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
-                                spec.param_seeds, spec.data_seeds, x, y, spec.class_pairs)
+                                spec.param_seeds, spec.data_seeds, x, y, spec.class_pairs,
+                                spec.pairs, x_test, y_test)
         except ValueError as error:
             raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks

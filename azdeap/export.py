@@ -171,21 +171,39 @@ class EvolvedAlgorithm:
                 self._learn(x.copy(), label)
         return self
 
-    def predict(self, X):
-        """The prediction s1 for each row of X%s."""
+    def _outputs(self, X):
+        """s1 after Predict on each row of X%s."""
         X = np.asarray(X, dtype=np.float64)
-        predictions = np.empty(len(X))
+        outputs = np.empty(len(X))
         with np.errstate(all="ignore"):
             for row, x in enumerate(X):
                 self._predict(x.copy(), np.float64(0.0))
-                predictions[row] = self.s1%s
-        return predictions
+                outputs[row] = self.s1%s
+        return outputs
 '''
-_SIGMOID = {"regression": ("", "", "", ""),
-            "classification": ("\n    Predictions are probabilities of class 1, sigmoid(s1).",
+_REGRESSION_PREDICT = '''
+    def predict(self, X):
+        """The prediction s1 for each row of X."""
+        return self._outputs(X)
+'''
+_CLASSIFICATION_PREDICT = '''
+    def predict(self, X):
+        """The class (0.0 or 1.0) of each row of X whose probability is above 0.5 (NaN
+        for a NaN probability)."""
+        probability = self._outputs(X)
+        return np.where(np.isnan(probability), np.nan, probability > 0.5)
+
+    def predict_proba(self, X):
+        """The probabilities (n, 2) of the classes 0 and 1 of each row of X."""
+        probability = self._outputs(X)
+        return np.column_stack([1.0 - probability, probability])
+'''
+_SIGMOID = {"regression": ("", "", "", "", _REGRESSION_PREDICT),
+            "classification": ("\n    s1 becomes the probability of class 1, sigmoid(s1).",
                                "\n                self.s1 = "
-                               "1.0 / (1.0 + np.exp(-self.s1))", ", a probability of class 1",
-                               "\n            predictions = 1.0 / (1.0 + np.exp(-predictions))")}
+                               "1.0 / (1.0 + np.exp(-self.s1))", ", as sigmoid(s1)",
+                               "\n            outputs = 1.0 / (1.0 + np.exp(-outputs))",
+                               _CLASSIFICATION_PREDICT)}
 
 
 def export_module(algorithm: Algorithm, kind: str = "regression") -> str:
@@ -211,11 +229,11 @@ def export_module(algorithm: Algorithm, kind: str = "regression") -> str:
                                   _order(writes & memory))
     zeros = ["        self.%s = %s" % (c, _ZEROS[ops.KIND_PREFIX.index(c[0])])
              for c in _order(memory)]
-    suffix, sigmoid_fit, suffix_predict, sigmoid_predict = _SIGMOID[kind]
+    suffix, sigmoid_fit, suffix_outputs, sigmoid_outputs, predict = _SIGMOID[kind]
     listing = "\n".join("    " + line for line in format_algorithm(simple).splitlines())
-    text = _HEADER % (listing, kind, suffix, "\n".join(zeros), sigmoid_fit, suffix_predict,
-                      sigmoid_predict)
-    return text + "\n".join(methods) + "\n"
+    text = _HEADER % (listing, kind, suffix, "\n".join(zeros), sigmoid_fit, suffix_outputs,
+                      sigmoid_outputs)
+    return text + predict + "\n".join(methods) + "\n"
 
 
 _METHODS = (("_setup", (), "Setup, on zeroed memory."),

@@ -1,8 +1,18 @@
-"""``Learner``: an evolved algorithm trained and used on a user's own data."""
+"""``Learner``: an evolved algorithm trained and used on a user's own data, a
+scikit-learn estimator where scikit-learn is installed."""
 import math
 import warnings
 
 import numpy as np
+
+try:   # a real scikit-learn estimator where it is installed, a plain class otherwise
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.exceptions import NotFittedError
+except ImportError:
+    _Base = object
+
+    class NotFittedError(ValueError, AttributeError):
+        """A Learner used before fit (scikit-learn's exception, when it is installed)."""
 
 from azdeap import interpreter
 from azdeap.algorithm import Algorithm
@@ -15,12 +25,17 @@ from azdeap.tasks import TaskBatch, check_seed
 _MAX_ERROR = np.finfo(np.float64).max
 
 
-class Learner:
-    """An evolved algorithm as a scikit-learn-style estimator.
+PARAMS = ("algorithm", "kind", "memory", "seed")
+CLASSES = np.array([0.0, 1.0])
+
+
+class Learner(_Base):
+    """An evolved algorithm as a scikit-learn estimator.
 
     ``fit(X, y)`` runs Setup, then Predict and Learn over the rows in order;
-    ``predict(X)`` runs Predict only and returns s1 (for classification the
-    probability sigmoid(s1)).  Memory persists between calls, as in the original.
+    ``predict(X)`` runs Predict only and returns s1 (for classification the class,
+    0.0 or 1.0, of the probability sigmoid(s1), which ``predict_proba`` gives).  Memory
+    persists between calls, as in the original.
     """
 
     def __init__(self, algorithm, kind="regression", memory=None, seed=0):
@@ -29,11 +44,52 @@ class Learner:
         if not isinstance(algorithm, Algorithm):
             raise TypeError("Learner: algorithm must be an azdeap.algorithm.Algorithm, got %s"
                             % type(algorithm).__name__)
+        self._params = {"algorithm": algorithm, "kind": kind, "memory": memory, "seed": seed}
         self.algorithm = algorithm
         self.kind = kind
         self.memory = check_memory(algorithm.memory_used() if memory is None else memory)
-        self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
-        self.n_features_ = None
+        self.seed = check_seed(seed, "seed")
+        self.rng_state = np.array([self.seed], np.uint64)
+
+    # -- scikit-learn's estimator protocol ----------------------------------------------
+    def get_params(self, deep=True):
+        """The constructor's arguments, as given (scikit-learn's ``clone`` rebuilds the
+        learner from them)."""
+        return dict(self._params)
+
+    def set_params(self, **params):
+        """Change constructor arguments: the learner is built again from them, checked,
+        and unfitted. ValueError naming an unknown parameter."""
+        for name in params:
+            if name not in PARAMS:
+                raise ValueError("Invalid parameter %r for estimator Learner. Valid parameters "
+                                 "are: %s." % (name, list(PARAMS)))
+        self.__init__(**dict(self._params, **params))
+        return self
+
+    @property
+    def _estimator_type(self):
+        return "classifier" if self.kind == "classification" else "regressor"
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, RegressorTags
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = self._estimator_type
+        tags.target_tags.required = True
+        if self.kind == "classification":
+            tags.classifier_tags = ClassifierTags(multi_class=False)
+        else:
+            tags.regressor_tags = RegressorTags()
+        return tags
+
+    def __repr__(self):
+        return "Learner(kind=%r, memory=%r, seed=%r, algorithm of %d instructions)" % (
+            self.kind, tuple(self.memory), self.seed, len(self.algorithm))
+
+    @property
+    def n_features_(self):
+        """The number of features fit saw (None before fit)."""
+        return getattr(self, "n_features_in_", None)
 
     def _check(self, X, y=None):
         X = np.asarray(X, dtype=np.float64)
@@ -91,15 +147,19 @@ class Learner:
         return 0 if abs(float(y[-1]) - prediction) <= _MAX_ERROR else n
 
     def fit(self, X, y):
-        """Setup, then Predict and Learn on each row of X (labels y) in order; a
-        UserWarning if an error |y - prediction| was NaN or infinite, which stops
-        training at that row (before its Learn)."""
-        self.n_features_ = None
+        """Setup, then Predict and Learn on each row of X (labels y) in order, the random
+        ops drawing from ``seed`` anew; a UserWarning if an error |y - prediction| was NaN
+        or infinite, which stops training at that row (before its Learn)."""
+        for name in ("n_features_in_", "classes_"):
+            self.__dict__.pop(name, None)
         X, y = self._check(X, y)
         check_bytes(evaluation_bytes(self.memory, {(X.shape[1], len(X), 0): 1}), "Learner.fit",
                     "memory %r for %d features, and the examples"
                     % (tuple(self.memory), X.shape[1]))
-        self.n_features_ = X.shape[1]
+        self.n_features_in_ = X.shape[1]
+        if self.kind == "classification":
+            self.classes_ = CLASSES.copy()
+        self.rng_state = np.array([self.seed], np.uint64)
         self._cells = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
         stopped = self._train(X, y)
         if stopped:
@@ -107,11 +167,11 @@ class Learner:
                           "was NaN or infinite" % (stopped, len(X)), UserWarning, stacklevel=2)
         return self
 
-    def predict(self, X):
-        """Predict each row of X (probabilities of class 1 for classification); a
-        UserWarning counts the predictions that are NaN or infinite."""
+    def _predict(self, X, caller):
+        """Predict on each row of X: s1, or sigmoid(s1) for classification; a UserWarning
+        counts the predictions that are NaN or infinite."""
         if self.n_features_ is None:
-            raise ValueError("call fit before predict")
+            raise NotFittedError("Learner: call fit before %s" % caller)
         X, y = self._check(X)
         predictions = self._run(X, y, False, False).predictions[:, 0]
         if self.kind == "classification":
@@ -119,6 +179,36 @@ class Learner:
                 predictions = 1.0 / (1.0 + np.exp(-predictions))
         bad = len(predictions) - np.count_nonzero(np.isfinite(predictions))
         if bad:
-            warnings.warn("Learner.predict: %d of %d predictions are NaN or infinite"
-                          % (bad, len(predictions)), UserWarning, stacklevel=2)
+            warnings.warn("Learner.%s: %d of %d predictions are NaN or infinite"
+                          % (caller, bad, len(predictions)), UserWarning, stacklevel=3)
         return predictions
+
+    def predict(self, X):
+        """Predict each row of X: s1, or for classification the class (0.0 or 1.0) whose
+        probability is above 0.5 (NaN for a NaN probability)."""
+        predictions = self._predict(X, "predict")
+        if self.kind == "classification":
+            predictions = np.where(np.isnan(predictions), np.nan, predictions > 0.5)
+        return predictions
+
+    def predict_proba(self, X):
+        """The probabilities (n, 2) of the classes 0 and 1 of each row of X, from
+        sigmoid(s1); ``AttributeError`` for regression."""
+        if self.kind != "classification":
+            raise AttributeError("Learner.predict_proba is only for kind='classification'")
+        probability = self._predict(X, "predict_proba")
+        return np.column_stack([1.0 - probability, probability])
+
+    def score(self, X, y):
+        """Accuracy of predict (classification) or the coefficient of determination R^2
+        (regression: 1 for a perfect fit; 0 where y is constant and not matched), as
+        scikit-learn's classifiers and regressors score."""
+        X, y = self._check(X, y)
+        predictions = self.predict(X)
+        if self.kind == "classification":
+            return float(np.mean(predictions == y))
+        residual = float(np.sum((y - predictions) ** 2))
+        total = float(np.sum((y - y.mean()) ** 2))
+        if total == 0.0:
+            return 1.0 if residual == 0.0 else 0.0
+        return 1.0 - residual / total

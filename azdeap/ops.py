@@ -166,6 +166,10 @@ N_DATA = np.array([{None: 0, CONST: 1, VECTOR_CONST: 2, MATRIX_CONST: 3,
 # evaluator's one generator stream.
 SETS_ONE_ENTRY = np.array([op.data in (VECTOR_CONST, MATRIX_CONST) for op in OPS])
 DRAWS_RANDOM = np.array([op.data in (UNIFORM, GAUSSIAN) for op in OPS])
+# The data fields of each kind that hold real values (not index fractions): what constant
+# tuning (azdeap.tuning) scales.
+VALUE_FIELDS = {None: (), CONST: (0,), VECTOR_CONST: (1,), MATRIX_CONST: (2,), UNIFORM: (0, 1),
+                GAUSSIAN: (0, 1)}
 
 
 def op_code(name_or_code):

@@ -1,7 +1,9 @@
 """The original's hand-written algorithms, as baselines and known answers.
 
 ``LINEAR_REGRESSOR`` is the README's human-designed linear regressor
-(docs/design.md, "Notation"): SGD on a linear model.  ``NEURAL_NETWORK`` is
+(docs/design.md, "Notation"): SGD on a linear model.  ``LOGISTIC_REGRESSION`` adds a
+bias; on a classification task, where Learn sees the prediction as sigmoid(s1), it is
+logistic regression trained by SGD, the paper's first baseline.  ``NEURAL_NETWORK`` is
 NEURAL_NET_ALGORITHM (docs/design.md, "Experiments"): a 2-layer ReLU network trained by
 SGD.  Both are listings with a ``{learning_rate}`` field; the functions parse them into
 algorithms.
@@ -16,6 +18,19 @@ def Predict():
 def Learn():
   s3 = s0 - s1
   s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2"""
+
+LOGISTIC_REGRESSION = """\
+def Setup():
+  s2 = {learning_rate}
+def Predict():
+  s1 = dot(v0, v1)
+  s1 = s1 + s3
+def Learn():
+  s4 = s0 - s1
+  s4 = s2 * s4
+  s3 = s3 + s4
   v2 = s4 * v0
   v1 = v1 + v2"""
 
@@ -47,6 +62,12 @@ def Learn():
 def linear_regressor(learning_rate: float = 0.001, cls: type = Algorithm) -> Algorithm:
     """The README's linear regressor (memory: 5 scalars, 3 vectors)."""
     return cls.from_text(LINEAR_REGRESSOR.format(learning_rate=repr(float(learning_rate))))
+
+
+def logistic_regression(learning_rate: float = 0.01, cls: type = Algorithm) -> Algorithm:
+    """Logistic regression by SGD: the linear regressor with a bias s3 (memory: 5
+    scalars, 3 vectors)."""
+    return cls.from_text(LOGISTIC_REGRESSION.format(learning_rate=repr(float(learning_rate))))
 
 
 def neural_network(learning_rate: float = 0.01, cls: type = Algorithm) -> Algorithm:

@@ -17,6 +17,7 @@ from azdeap.space import check_array, is_integer
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
 KINDS = ("linear", "teacher", "projected")
+PAIR_GROUPS = ("all", "search", "select")
 MAX_SEED = 2**63 - 1
 ARRAYS = ("train_x", "train_y", "valid_x", "valid_y")
 
@@ -117,41 +118,76 @@ def scalar_2layer_nn_regression(n_features: int, n_train: int, n_valid: int,
     return _split(f"teacher(param={param_seed},data={data_seed})", x, y, n_train)
 
 
+def _examples_of(y, classes, where):
+    """Indices of the examples of ``classes`` in y; ValueError naming an absent class."""
+    present = np.unique(y)
+    for label in classes:
+        if label not in present:
+            shown = ", ".join(str(c) for c in present[:10]) + ", ..." * (len(present) > 10)
+            raise ValueError(f"class {label!r} is not in {where} (classes: {shown})")
+    return np.flatnonzero(np.isin(y, classes))
+
+
 def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple[int, int],
                                     n_features: int, n_train: int, n_valid: int,
-                                    param_seed: int = 1001, data_seed: int = 11001) -> Task:
+                                    param_seed: int = 1001, data_seed: int = 11001,
+                                    x_test: Optional[np.ndarray] = None,
+                                    y_test: Optional[np.ndarray] = None) -> Task:
     """Binary task from labelled data (x: (N, D...) rows, y: (N,) class labels).
 
     Keeps the examples of ``classes = (a, b)`` (label 0.0 for a, 1.0 for b), shuffles them
     with RandomState(data_seed), takes n_train then n_valid of them, projects the flattened
     rows with a D x F matrix of N(0, 1)/sqrt(D) entries from RandomState(param_seed), then
     standardizes every feature with the training examples' mean and std (std 0 -> 1).
+    With a test split (x_test, y_test), the n_valid validation examples are its examples of
+    the pair instead, shuffled by the same generator after the training ones.
     """
     param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     a, b = classes
     if a == b:
         raise ValueError(f"the two classes must differ, got {a!r} twice")
     y = np.asarray(y).ravel()
-    present = np.unique(y)
-    for label in (a, b):
-        if label not in present:
-            shown = ", ".join(str(c) for c in present[:10]) + ", ..." * (len(present) > 10)
-            raise ValueError(f"class {label!r} is not in y (classes: {shown})")
-    keep = np.flatnonzero((y == a) | (y == b))
-    need = n_train + n_valid
-    if len(keep) < need:
-        raise ValueError(f"classes {a!r} and {b!r} have {len(keep)} examples, need {need} "
-                         f"(n_train={n_train} + n_valid={n_valid})")
-    keep = keep[_rng(data_seed).permutation(len(keep))[:need]]
-    rows = np.asarray(x)[keep].reshape(need, -1).astype(np.float64)
+    keep = _examples_of(y, classes, "y")
+    rng = _rng(data_seed)
+    if y_test is None:
+        parts = [(x, y, keep, n_train + n_valid, "")]
+    else:
+        y_test = np.asarray(y_test).ravel()
+        parts = [(x, y, keep, n_train, ""),
+                 (x_test, y_test, _examples_of(y_test, classes, "y_test"), n_valid,
+                  " in the test split")]
+    rows, labels = [], []
+    for xs, ys, kept, need, where in parts:
+        if len(kept) < need:
+            wanted = (f"n_train={n_train} + n_valid={n_valid}" if len(parts) == 1 else
+                      f"n_train={n_train}" if not where else f"n_valid={n_valid}")
+            raise ValueError(f"classes {a!r} and {b!r} have {len(kept)} examples{where}, "
+                             f"need {need} ({wanted})")
+        kept = kept[rng.permutation(len(kept))[:need]]
+        rows.append(np.asarray(xs)[kept].reshape(need, -1).astype(np.float64))
+        labels.append((ys[kept] == b).astype(np.float64))
+    rows, labels = np.concatenate(rows), np.concatenate(labels)
     proj = _rng(param_seed).standard_normal((rows.shape[1], n_features)) / np.sqrt(rows.shape[1])
     feats = rows @ proj
     std = feats[:n_train].std(axis=0)
     std[std == 0] = 1.0
     feats = (feats - feats[:n_train].mean(axis=0)) / std
-    labels = (y[keep] == b).astype(np.float64)
-    name = f"projected({a}v{b},param={param_seed},data={data_seed})"
+    test = "" if y_test is None else ",test"
+    name = f"projected({a}v{b},param={param_seed},data={data_seed}{test})"
     return _split(name, feats, labels, n_train, classification=True)
+
+
+def split_pairs(pairs: Sequence[Tuple[int, int]]) -> Tuple[list, list]:
+    """(search pairs, select pairs): a fifth of the pairs (rounded, at least 1) for
+    selection, the rest for search, by a fixed shuffle (RandomState(0)) of the sorted pairs,
+    so every experiment and task group sees the same split; the paper's 36 / 9 of 45."""
+    pairs = sorted({tuple(pair) for pair in pairs})
+    if len(pairs) < 2:
+        raise ValueError(f"splitting class pairs into search and select needs at least 2 "
+                         f"pairs, got {len(pairs)}")
+    order = [pairs[i] for i in np.random.RandomState(0).permutation(len(pairs))]
+    n_select = max(1, round(len(pairs) / 5))
+    return order[n_select:], order[:n_select]
 
 
 def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS, name="seeds"):
@@ -170,11 +206,14 @@ def seeds_for(count, listed=(), defaults=DEFAULT_PARAM_SEEDS, name="seeds"):
 def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: int,
                param_seeds: Sequence[int] = (), data_seeds: Sequence[int] = (),
                x: Optional[np.ndarray] = None, y: Optional[np.ndarray] = None,
-               class_pairs: Optional[Sequence[Tuple[int, int]]] = None) -> List[Task]:
+               class_pairs: Optional[Sequence[Tuple[int, int]]] = None, pairs: str = "all",
+               x_test: Optional[np.ndarray] = None,
+               y_test: Optional[np.ndarray] = None) -> List[Task]:
     """`count` tasks of `kind` ("linear", "teacher" or "projected"), seeded by `seeds_for`.
 
     "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
-    are cycled over the tasks.
+    are cycled over the tasks; `pairs` "search" or "select" keeps only that part of them
+    (`split_pairs`); with a test split (x_test, y_test) the validation examples come from it.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
@@ -185,11 +224,16 @@ def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: in
         return [make(n_features, n_train, n_valid, p, d) for p, d in seeds]
     if x is None or y is None:
         raise ValueError("projected tasks need labelled data x and y")
-    pairs = list(combinations(np.unique(y).tolist(), 2) if class_pairs is None else class_pairs)
-    if not pairs:
+    if pairs not in PAIR_GROUPS:
+        raise ValueError(f"unknown pairs {pairs!r}; expected one of {PAIR_GROUPS}")
+    chosen = list(combinations(np.unique(y).tolist(), 2) if class_pairs is None else class_pairs)
+    if pairs != "all":
+        chosen = split_pairs(chosen)[PAIR_GROUPS.index(pairs) - 1]
+    if not chosen:
         raise ValueError("projected tasks need at least one class pair")
-    return [projected_binary_classification(x, y, pairs[i % len(pairs)], n_features, n_train,
-                                            n_valid, p, d) for i, (p, d) in enumerate(seeds)]
+    return [projected_binary_classification(x, y, chosen[i % len(chosen)], n_features, n_train,
+                                            n_valid, p, d, x_test, y_test)
+            for i, (p, d) in enumerate(seeds)]
 
 
 def _sizes(task):

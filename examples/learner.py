@@ -49,8 +49,7 @@ def classification(algorithm, n_train, rng):
     X_train, y_train = blobs(n_train)
     X_test, y_test = blobs(500)
     learner = azdeap.Learner(algorithm, kind="classification").fit(X_train, y_train)
-    probability = learner.predict(X_test)
-    accuracy = float(np.mean((probability > 0.5) == (y_test == 1.0)))
+    accuracy = learner.score(X_test, y_test)   # the fraction of predict(X_test) == y_test
     print("classification: test accuracy %.3f" % accuracy)
     return accuracy
 

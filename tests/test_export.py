@@ -56,11 +56,15 @@ def load(source):
 
 
 def both(algorithm, x, y, kind="regression"):
-    """The predictions of a Learner and of the exported module, trained alike."""
+    """The predictions of a Learner and of the exported module, trained alike (for
+    classification the probabilities, after checking that the classes are equal)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         learner = Learner(algorithm, kind).fit(x[:20], y[:20])
         exported = load(export_module(algorithm, kind)).EvolvedAlgorithm().fit(x[:20], y[:20])
+        if kind == "classification":
+            np.testing.assert_array_equal(exported.predict(x[20:]), learner.predict(x[20:]))
+            return learner.predict_proba(x[20:]), exported.predict_proba(x[20:])
         return learner.predict(x[20:]), exported.predict(x[20:])
 
 

@@ -35,8 +35,12 @@ def test_learn_sees_the_sigmoid_in_classification(kind):
     X, y = rng.normal(size=(5, 2)), np.array([1.0, 0.0, 1.0, 1.0, 0.0])
     learner = Learner(Algorithm.from_text(FEEDBACK), kind=kind).fit(X, y)
     raw = simulate_feedback(kind, 5)
-    expected = 1.0 / (1.0 + np.exp(-raw)) if kind == "classification" else raw
-    np.testing.assert_allclose(learner.predict(X[:1]), [expected], rtol=1e-12)
+    if kind == "classification":
+        probability = learner.predict_proba(X[:1])
+        np.testing.assert_allclose(probability, [[1.0 / (1.0 + np.exp(raw)),
+                                                  1.0 / (1.0 + np.exp(-raw))]], rtol=1e-12)
+    else:
+        np.testing.assert_allclose(learner.predict(X[:1]), [raw], rtol=1e-12)
     other = simulate_feedback("regression" if kind == "classification" else "classification", 5)
     assert abs(raw - other) > 0.1  # the two rules give clearly different answers
 
@@ -60,10 +64,11 @@ def test_learner_classification_probabilities(readme_regressor):
     X = rng.normal(size=(600, 4))
     y = (X @ np.array([1.0, -2.0, 0.5, 1.0]) > 0).astype(float)
     learner = Learner(readme_regressor(0.1), kind="classification").fit(X[:500], y[:500])
-    p = learner.predict(X[500:])
+    p = learner.predict_proba(X[500:])[:, 1]
     assert np.all((p >= 0.0) & (p <= 1.0))
     assert p.min() < 0.1 and p.max() > 0.9
     assert np.mean((p > 0.5) == y[500:]) > 0.85
+    np.testing.assert_array_equal(learner.predict(X[500:]), (p > 0.5).astype(float))
 
 
 def test_learner_memory_is_what_the_algorithm_uses_by_default(readme_regressor):
@@ -194,8 +199,8 @@ def test_classification_probabilities_of_huge_predictions_leak_no_numpy_warning(
     X, y = np.ones((4, 2)), np.array([0.0, 1.0, 0.0, 1.0])
     assert azdeap_warnings(lambda: learner.fit(X, y)) == []
     probabilities = []
-    assert azdeap_warnings(lambda: probabilities.append(learner.predict(X))) == []
-    assert probabilities[0].tolist() == [0.0] * 4
+    assert azdeap_warnings(lambda: probabilities.append(learner.predict_proba(X))) == []
+    assert probabilities[0].tolist() == [[1.0, 0.0]] * 4
 
 
 def test_wide_features_up_to_256():
@@ -234,3 +239,107 @@ def test_a_huge_memory_is_refused_before_allocating(readme_regressor):
                                          r"\(1000000000000, 3, 0\) for 3 features, and the "
                                          r"examples\), more than the limit of [\d.]+ GiB "):
         learner.fit(np.ones((4, 3)), np.zeros(4))
+
+
+# -- a scikit-learn estimator ---------------------------------------------------------------
+def blobs_3d(n, seed):
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % 2).astype(float)
+    return rng.normal(size=(n, 3)) + np.where(y[:, None] == 1.0, 1.5, -1.5), y
+
+
+def test_learner_params_follow_scikit_learns_protocol(readme_regressor):
+    from sklearn.base import clone
+    algorithm = readme_regressor(0.1)
+    learner = Learner(algorithm, kind="classification", seed=3)
+    assert learner.get_params() == {"algorithm": algorithm, "kind": "classification",
+                                    "memory": None, "seed": 3}
+    copy = clone(learner)
+    assert copy is not learner and copy.get_params()["seed"] == 3
+    assert copy.memory == Memory(5, 3, 0) and copy.algorithm == algorithm
+    assert learner.set_params(kind="regression", memory=(6, 3, 0)) is learner
+    assert learner.kind == "regression" and learner.memory == Memory(6, 3, 0)
+    with pytest.raises(ValueError, match=r"^Invalid parameter 'rate' for estimator Learner. "
+                                         r"Valid parameters are: \['algorithm', 'kind', "):
+        learner.set_params(rate=1.0)
+    with pytest.raises(ValueError, match="kind must be 'regression' or 'classification'"):
+        learner.set_params(kind="ranking")
+
+
+def test_learner_is_fitted_only_after_fit(readme_regressor):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+    learner = Learner(readme_regressor(0.1), kind="classification")
+    with pytest.raises(NotFittedError, match="^Learner: call fit before predict$"):
+        learner.predict(np.ones((2, 3)))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(learner)
+    X, y = blobs_3d(100, 1)
+    check_is_fitted(learner.fit(X, y))
+    np.testing.assert_array_equal(learner.classes_, [0.0, 1.0])
+    assert learner.n_features_in_ == 3
+    assert not hasattr(Learner(readme_regressor(0.1)).fit(X, y), "classes_")
+    with pytest.raises(AttributeError, match="only for kind='classification'"):
+        Learner(readme_regressor(0.1)).fit(X, y).predict_proba(X)
+
+
+def test_learner_scores_as_scikit_learn_does(readme_regressor):
+    from sklearn.metrics import accuracy_score, r2_score
+    X, y = blobs_3d(300, 2)
+    classifier = Learner(readme_regressor(0.1), kind="classification").fit(X[:200], y[:200])
+    labels = classifier.predict(X[200:])
+    assert classifier.score(X[200:], y[200:]) == accuracy_score(y[200:], labels) > 0.9
+    w = np.array([1.0, -2.0, 0.5])
+    regressor = Learner(readme_regressor(0.01)).fit(X[:50], X[:50] @ w)
+    prediction = regressor.predict(X[200:])
+    assert regressor.score(X[200:], X[200:] @ w) == pytest.approx(
+        r2_score(X[200:] @ w, prediction), rel=1e-12)
+
+
+def test_learner_works_in_pipelines_and_cross_validation(readme_regressor):
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = blobs_3d(120, 3)
+    classifier = Learner(readme_regressor(0.1), kind="classification")
+    assert is_classifier(classifier) and is_regressor(Learner(readme_regressor()))
+    pipeline = make_pipeline(StandardScaler(), classifier).fit(X, y)
+    assert pipeline.score(X, y) > 0.9
+    scores = cross_val_score(classifier, X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.85
+    w = np.array([0.5, 1.0, -1.0])
+    r2 = cross_val_score(make_pipeline(StandardScaler(), Learner(readme_regressor(0.05))),
+                         X, X @ w, cv=4)
+    assert r2.shape == (4,) and r2.min() > 0.9
+
+
+def test_fit_twice_gives_the_same_learner(readme_regressor):
+    noisy = Algorithm.from_text(str(readme_regressor(0.05)).replace(
+        "def Learn():", "  s4 = gaussian(0.0, 0.5)\n  s1 = s1 + s4\ndef Learn():"))
+    X, y = blobs_3d(50, 4)
+    learner = Learner(noisy, seed=9)
+    first = learner.fit(X, y).predict(X)
+    np.testing.assert_array_equal(learner.fit(X, y).predict(X), first)
+
+
+def test_learner_and_datasets_work_without_scikit_learn():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "import numpy as np\n"
+            "from azdeap import Algorithm, Learner\n"
+            "from azdeap.datasets import DatasetError, load_dataset\n"
+            "alg = Algorithm.from_text('def Setup():\\ndef Predict():\\n  s1 = mean(v0)\\n"
+            "def Learn():\\n')\n"
+            "learner = Learner(alg, kind='classification').fit(np.ones((4, 2)), np.ones(4))\n"
+            "print(learner.score(np.ones((4, 2)), np.ones(4)), learner.get_params()['kind'])\n"
+            "try:\n    Learner(alg).predict(np.ones((1, 2)))\n"
+            "except ValueError as error:\n    print(type(error).__name__, error)\n"
+            "try:\n    load_dataset('digits')\n"
+            "except DatasetError as error:\n    print(error)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["1.0 classification", "NotFittedError Learner: call fit before predict",
+                   "dataset digits: needs scikit-learn (pip install scikit-learn, or the "
+                   "'data' extra of azdeap)"]

@@ -110,6 +110,9 @@ def test_a_learner_fits_and_predicts(data, memory, kind, n_features, n_fit, n_pr
     with only_azdeap_warnings():
         learner = Learner(algorithm, kind, memory, seed).fit(X, y)
         predictions = learner.predict(X_new)
+        if kind == "classification":
+            probabilities = learner.predict_proba(X_new)[:, 1]
     assert predictions.shape == (n_predict,) and predictions.dtype == np.float64
     if kind == "classification":
-        assert np.all((predictions >= 0.0) & (predictions <= 1.0) | np.isnan(predictions))
+        assert np.all((probabilities >= 0.0) & (probabilities <= 1.0) | np.isnan(probabilities))
+        assert np.all(np.isin(predictions, (0.0, 1.0)) | np.isnan(predictions))
