@@ -179,6 +179,7 @@ class TaskSpec:
     data_seeds: tuple = _f((), _list(_SEED))
     dataset: Optional[str] = _f(None, _nullable(_string))  # projected: .npz with x, y
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
+    epochs: int = _f(1, _POSITIVE)
 
 
 _TASKS = _list(_section(TaskSpec), nonempty=True, single=True)

@@ -140,14 +140,15 @@ class Evaluator(ProcessLocal):
         self.groups = group_tasks(self.tasks)
 
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
-                       rng_reseed=-1):
+                       rng_reseed=-1, epochs=None):
         """Run algorithms on every task.
 
         Returns (fitness (B, n_tasks), train_steps (B,), hashes (B, n_tasks) or None).
         n_train / n_valid limit the run to a prefix of the examples of every task;
         fingerprint hashes the per-example errors (for a functional cache);
         with rng_reseed >= 0 the random ops restart from that seed for each algorithm
-        (a fingerprint must not depend on what ran before).  n_train and n_valid are
+        (a fingerprint must not depend on what ran before); epochs=1 runs only the first
+        epoch of tasks that have more (``interpreter.run``).  n_train and n_valid are
         integers >= 0 (TypeError or ValueError otherwise); with n_valid=0 nothing is
         validated and every fitness is 0.
         """
@@ -157,7 +158,7 @@ class Evaluator(ProcessLocal):
             n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
         runs = [self._run_group(programs, batch, algorithms, n_train, n_valid, fingerprint,
-                                rng_reseed) for _, batch in self.groups]
+                                rng_reseed, epochs) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
             for group in runs:
                 group.fitness[:] = 0.0
@@ -174,12 +175,13 @@ class Evaluator(ProcessLocal):
         return fitness, steps, (hashes if fingerprint else None)
 
     def _run_group(self, programs, batch, algorithms, n_train, n_valid, fingerprint,
-                   rng_reseed):
+                   rng_reseed, epochs):
         """The ``interpreter.RunResult`` of the programs on one TaskBatch."""
         result = interpreter.run(programs, batch, memory=self.memory, rng_state=self.rng_state,
                                  n_train=n_train, n_valid=n_valid,
                                  max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
-                                 fingerprint=fingerprint)
+                                 fingerprint=fingerprint,
+                                 epochs=None if epochs is None else min(epochs, batch.epochs))
         raise_on_bad_status(result.status, algorithms, self.memory)
         return result
 

@@ -76,7 +76,7 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
         try:
             x, y = load_dataset(spec.dataset) if spec.kind == "projected" else (None, None)
             tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
-                                param_seeds, data_seeds, x, y, spec.class_pairs)
+                                param_seeds, data_seeds, x, y, spec.class_pairs, spec.epochs)
         except ValueError as error:
             raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks

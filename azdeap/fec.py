@@ -58,7 +58,8 @@ class FEC(ProcessLocal):
         if not algorithms:
             return []
         _, probe_steps, hashes = self.evaluator.task_fitnesses(
-            algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
+            algorithms, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED,
+            epochs=1)
         probe_steps = probe_steps.tolist()
         results = [None] * len(algorithms)
         missed = {}  # fingerprint -> indices of the algorithms that share it

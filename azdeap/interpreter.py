@@ -119,7 +119,8 @@ _IN2_KIND = ops.IN2_KIND.copy()
 _OUT_KIND = ops.OUT_KIND.copy()
 
 # Phases of the state machine.
-_SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
+# _EPOCH_END: after an epoch's validation (or training, without validation examples).
+_SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _EPOCH_END, _DONE = 0, 1, 2, 3, 4, 5
 
 _HASH_SEED = U(42)
 _NO_HASHES = np.zeros((0, 0), np.uint64)
@@ -471,9 +472,21 @@ def _execute(program, values, row, mem, tmp, T, F, rng_state):
 # -- examples and scores -------------------------------------------------------------
 
 @_inline
-def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, L):
+def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, L, order,
+                  shuffled):
     """Copy example's features into v0 of every lane and, with_labels, its labels into
-    label; lane l holds task l % T (L lanes, a multiple of T)."""
+    label; lane l holds task l % T (L lanes, a multiple of T).  shuffled: example is a
+    position in ``order`` (per position, the example of each task) instead."""
+    if shuffled:
+        for t in range(T):
+            source = U(order[U(example) * T + t])
+            for i in range(F):
+                for r in range(U(0), L, T):
+                    mem[v0 + i * L + r + t] = features[(source * F + i) * T + t]
+            if with_labels:
+                for r in range(U(0), L, T):
+                    label[r + t] = labels[source * T + t]
+        return
     base = U(example) * F * T
     if L == T:  # the lanes are the tasks: one copy
         for c in range(F * T):
@@ -583,9 +596,9 @@ def _make_kernel(n_tasks, n_features):
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
-               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, group, member,
-               group_start, group_members, fitness, train_steps, hashes, status, predictions,
-               record):
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, order,
+               group, member, group_start, group_members, fitness, train_steps, hashes,
+               status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
         F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
@@ -613,6 +626,9 @@ def _make_kernel(n_tasks, n_features):
         task_hashes = np.empty(widest, np.uint64)
         steps = np.empty(widest, np.int64)
         lane_classification = np.empty(widest, dtype=np.bool_)
+        best = np.empty(widest)                # the best fitness of the epochs so far
+        trained = np.empty(widest, np.bool_)  # alive after the epoch's training
+        shuffles = order.reshape(-1)           # epoch e's example order from e * n_train on
         bits = np.empty(1)  # a float64 cell, hashed as uint64
         if n_train > 0:
             first_phase = _TRAIN_PREDICT
@@ -697,9 +713,11 @@ def _make_kernel(n_tasks, n_features):
                         loss[lane] = 0.0
                         task_hashes[lane] = _HASH_SEED
                         steps[lane] = 0
+                        best[lane] = 0.0
                         lane_classification[lane] = classification[lane % T]
                     phase = first_phase
                 example = 0
+                epoch = 0
                 while phase != _DONE:
                     # -- before the component: load the example (no array views here:
                     # a view per example costs reference counting in the hot loop) ----
@@ -709,10 +727,11 @@ def _make_kernel(n_tasks, n_features):
                     else:
                         if phase == _VALID_PREDICT:
                             _load_example(mem, v0, valid_features, valid_labels, label, example,
-                                          True, T, F, L)
+                                          True, T, F, L, shuffles, False)
                         else:  # Learn reuses the labels Predict loaded
-                            _load_example(mem, v0, train_features, train_labels, label, example,
-                                          phase == _TRAIN_PREDICT, T, F, L)
+                            _load_example(mem, v0, train_features, train_labels, label,
+                                          epoch * n_train + example, phase == _TRAIN_PREDICT,
+                                          T, F, L, shuffles, epoch > 0)
                         if phase == _TRAIN_LEARN:
                             for lane in range(L):
                                 mem[lane] = label[lane]
@@ -743,7 +762,9 @@ def _make_kernel(n_tasks, n_features):
                         example += 1
                         if example >= n_train:
                             example = 0
-                            phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                            phase = _VALID_PREDICT if n_valid > 0 else _EPOCH_END
+                            for lane in range(L):
+                                trained[lane] = alive[lane]
                         else:
                             phase = _TRAIN_PREDICT
                     else:
@@ -756,8 +777,26 @@ def _make_kernel(n_tasks, n_features):
                                 any_classification, max_abs_error, fingerprint, task_hashes,
                                 bits, record, predictions, example, L)
                         example += 1
-                        if example >= n_valid or (n_alive == 0 and not record):
-                            phase = _DONE
+                        if example >= n_valid or (n_alive == 0 and not record
+                                                  and epoch + 1 == n_epochs):
+                            phase = _EPOCH_END
+                    if phase == _EPOCH_END:  # keep the best fitness; train again
+                        epoch += 1
+                        phase = _DONE
+                        if epoch < n_epochs:
+                            n_alive = U(0)
+                            for lane in range(L):
+                                fit = _task_fitness(alive[lane], lane_classification[lane],
+                                                    loss[lane], n_valid)
+                                if fit > best[lane]:
+                                    best[lane] = fit
+                                loss[lane] = 0.0
+                                alive[lane] = trained[lane]
+                                if alive[lane]:
+                                    n_alive += U(1)
+                            example = 0
+                            if n_alive > 0:
+                                phase = _TRAIN_PREDICT
 
                 if part == 0 and grouping:
                     if k >= 0:  # keep the member's memory in its lanes of the group
@@ -781,8 +820,8 @@ def _make_kernel(n_tasks, n_features):
                         if not member_ok[j]:
                             continue
                         owner = group_members[j]
-                fitness[owner, t] = _task_fitness(alive[lane], lane_classification[lane],
-                                                  loss[lane], n_valid)
+                fit = _task_fitness(alive[lane], lane_classification[lane], loss[lane], n_valid)
+                fitness[owner, t] = best[lane] if best[lane] > fit else fit
                 train_steps[owner] += steps[lane]
                 if fingerprint:
                     hashes[owner, t] = _mix(_mix(task_hashes[lane], U(t)), U(n_train))
@@ -812,6 +851,7 @@ _DRAWS = np.array([op.family in ("uniform_set", "gaussian_set") for op in ops.OP
 LANE_TASKS = 4
 LANES = 128
 _NO_GROUPS = np.zeros(0, np.int64)
+_NO_ORDER = np.zeros((0, 0, 0), np.int64)
 
 
 @njit(cache=True)
@@ -948,7 +988,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
         n_train: Optional[int] = None, n_valid: Optional[int] = None,
         max_abs_error: float = 100.0, rng_reseed: int = -1, fingerprint: bool = False,
         cells: Optional[np.ndarray] = None, fresh_memory: bool = True,
-        record_predictions: bool = False) -> RunResult:
+        record_predictions: bool = False, epochs: Optional[int] = None) -> RunResult:
     """Run every program on every task of the batch (docs/design.md, "Execution").
 
     memory: the ``Memory`` the programs address (a program outside it gets a bad status).
@@ -962,6 +1002,9 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     Learn run side by side, ``lane_groups``); with fresh_memory each program starts from zeroed
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
+    epochs: train and validate this many epochs, at most the batch's ``epochs`` (default
+    all of them; 1 for a fingerprint of the first epoch); a run on a prefix of the
+    training examples (n_train) or without any has one epoch.
     Flags are bools: other types would compile the kernel again.  TypeError or
     ValueError, one line, unless programs and tasks are a Programs and a TaskBatch (which
     check their arrays when built), memory passes ``check_memory`` and rng_state is a
@@ -1000,6 +1043,15 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                                                     n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
+    if epochs is None:
+        epochs = tasks.epochs
+    elif not (type(epochs) is int and 1 <= epochs <= tasks.epochs):
+        raise ValueError("epochs must be an integer in 1..%d (the tasks' epochs), got %r"
+                         % (tasks.epochs, epochs))
+    if epochs > 1 and 0 < n_train == tasks.n_train:
+        order = tasks.order
+    else:
+        epochs, order = 1, _NO_ORDER
     if rng_reseed >= 0:
         rng_state = np.zeros(1, np.uint64)
     n_programs = len(programs.offsets)
@@ -1017,7 +1069,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
            tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-           rng_state, rng_reseed, fingerprint, *groups, fitness, train_steps, hashes, status,
-           predictions, record_predictions)
+           rng_state, rng_reseed, fingerprint, epochs, order, *groups, fitness, train_steps,
+           hashes, status, predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)

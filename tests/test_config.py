@@ -168,6 +168,17 @@ def test_round_trip_of_a_varied_config():
     assert config_to_dict(c)["components"]["learn"]["ops"] == ["SCALAR_SUM", "SCALAR_PRODUCT"]
 
 
+def test_task_epochs_reach_the_tasks():
+    from azdeap.experiment import build_tasks
+    c = config_from_dict({"tasks": {"search": [{"count": 2, "epochs": 3, "train": 5},
+                                               {"count": 1}]}})
+    assert [spec.epochs for spec in c.tasks.search] == [3, 1]
+    assert c.tasks.select[0].epochs == 1
+    assert config_from_dict(config_to_dict(c)) == c
+    tasks = build_tasks(c.tasks.search)
+    assert [(t.epochs, t.shuffle_seed) for t in tasks] == [(3, 11001), (3, 11012), (1, 11001)]
+
+
 def test_config_is_frozen():
     c = Config()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -211,6 +222,7 @@ def test_bad_integers_rejected(value):
      "train + valid must be >= 2 (a prediction after Learn must be hashed), got 1 + 0"),
     ({"memory": {"scalars": 1}}, "memory.scalars", ">= 2"),
     ({"tasks": {"select": [{"features": 300}]}}, "tasks.select[0].features", "1..256"),
+    ({"tasks": {"select": [{"epochs": 0}]}}, "tasks.select[0].epochs", ">= 1"),
     ({"tasks": {"final": []}}, "tasks.final", "non-empty list"),
     ({"tasks": {"search": [{"param_seeds": [1, "x"]}]}}, "tasks.search[0].param_seeds[1]",
      "got 'x'"),
