@@ -119,8 +119,7 @@ _IN2_KIND = ops.IN2_KIND.copy()
 _OUT_KIND = ops.OUT_KIND.copy()
 
 # Phases of the state machine.
-# _EPOCH_END: after an epoch's validation (or training, without validation examples).
-_SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _EPOCH_END, _DONE = 0, 1, 2, 3, 4, 5
+_SETUP, _TRAIN_PREDICT, _TRAIN_LEARN, _VALID_PREDICT, _DONE = 0, 1, 2, 3, 4
 
 _HASH_SEED = U(42)
 _NO_HASHES = np.zeros((0, 0), np.uint64)
@@ -472,21 +471,9 @@ def _execute(program, values, row, mem, tmp, T, F, rng_state):
 # -- examples and scores -------------------------------------------------------------
 
 @_inline
-def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, L, order,
-                  shuffled):
+def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, L):
     """Copy example's features into v0 of every lane and, with_labels, its labels into
-    label; lane l holds task l % T (L lanes, a multiple of T).  shuffled: example is a
-    position in ``order`` (per position, the example of each task) instead."""
-    if shuffled:
-        for t in range(T):
-            source = U(order[U(example) * T + t])
-            for i in range(F):
-                for r in range(U(0), L, T):
-                    mem[v0 + i * L + r + t] = features[(source * F + i) * T + t]
-            if with_labels:
-                for r in range(U(0), L, T):
-                    label[r + t] = labels[source * T + t]
-        return
+    label; lane l holds task l % T (L lanes, a multiple of T)."""
     base = U(example) * F * T
     if L == T:  # the lanes are the tasks: one copy
         for c in range(F * T):
@@ -498,9 +485,13 @@ def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, 
                     mem[v0 + i * L + r + t] = features[base + i * T + t]
     if with_labels:
         label_base = U(example) * T
-        for r in range(U(0), L, T):
+        if L == T:
             for t in range(T):
-                label[r + t] = labels[label_base + t]
+                label[t] = labels[label_base + t]
+        else:
+            for r in range(U(0), L, T):
+                for t in range(T):
+                    label[r + t] = labels[label_base + t]
 
 
 @_inline
@@ -596,12 +587,20 @@ def _make_kernel(n_tasks, n_features):
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
-               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, order,
-               group, member, group_start, group_members, fitness, train_steps, hashes,
-               status, predictions, record):
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
+               fitness, train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
         F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
+        n_programs = offsets.shape[0]
+        group = member = group_start = group_members = lanes[:0]
+        if grouping:
+            if lanes.shape[0]:  # lane_groups' arrays, packed by run
+                group = lanes[:n_programs]
+                member = lanes[n_programs:2 * n_programs]
+                n_groups = lanes[2 * n_programs]
+                group_start = lanes[2 * n_programs + 1:2 * n_programs + 2 + n_groups]
+                group_members = lanes[2 * n_programs + 2 + n_groups:]
         train_features = train_x.reshape(-1)
         train_labels = train_y.reshape(-1)
         valid_features = valid_x.reshape(-1)
@@ -612,24 +611,27 @@ def _make_kernel(n_tasks, n_features):
         widest = T  # the most lanes of a run: T tasks, or a group's members x T tasks
         for k in range(group_start.shape[0] - 1):
             widest = max(widest, U(group_start[k + 1] - group_start[k]) * T)
-        store = np.zeros(U(group_members.shape[0]) * T * per_lane)  # members after Setup
-        member_ok = np.empty(group_members.shape[0], np.bool_)
         tmp = np.empty(F * F * widest + 2 * F * widest)  # scratch for aliasing-safe ops
         longest = 0
         for b in range(sizes.shape[0]):
             longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
         program = np.empty(longest * ROW, np.uint64)
         values = np.empty(2 * longest)
-        loss = np.empty(widest)
-        alive = np.empty(widest, dtype=np.bool_)
-        label = np.empty(widest)
-        task_hashes = np.empty(widest, np.uint64)
-        steps = np.empty(widest, np.int64)
-        lane_classification = np.empty(widest, dtype=np.bool_)
-        best = np.empty(widest)                # the best fitness of the epochs so far
-        trained = np.empty(widest, np.bool_)  # alive after the epoch's training
-        shuffles = order.reshape(-1)           # epoch e's example order from e * n_train on
-        bits = np.empty(1)  # a float64 cell, hashed as uint64
+        # per lane (few allocations: each costs more than a view)
+        floats = np.empty(3 * widest + 1)
+        loss = floats[:widest]
+        label = floats[widest:2 * widest]
+        best = floats[2 * widest:3 * widest]  # the best fitness of the epochs so far
+        bits = floats[3 * widest:]            # a float64 cell, hashed as uint64
+        flags = np.empty(3 * widest + group_members.shape[0], np.bool_)
+        alive = flags[:widest]
+        trained = flags[widest:2 * widest]    # alive after the epoch's training
+        lane_classification = flags[2 * widest:3 * widest]
+        member_ok = flags[3 * widest:]        # per member of a group, its status is OK
+        counts = np.empty(2 * widest, np.uint64)
+        task_hashes = counts[:widest]
+        steps = counts[widest:]
+        store = np.zeros(U(group_members.shape[0]) * T * per_lane if grouping else U(0))
         if n_train > 0:
             first_phase = _TRAIN_PREDICT
         elif n_valid > 0:
@@ -681,9 +683,27 @@ def _make_kernel(n_tasks, n_features):
             n_alive = U(0)
             predict_row = learn_row = learn_stop_row = 0
             v0 = U(n_scalars) * T
-            for part in range(first_part, 2):  # 0: Setup; 1: the examples
+            stopped = False  # every lane failed in training
+            for part in range(first_part, 1 + n_epochs):  # 0: Setup; 1, 2...: the epochs
+                epoch = part - 1
                 if part == 0:
                     phase = _SETUP
+                elif part > 1:  # keep the best fitness; train again from where it stopped
+                    if stopped:
+                        break
+                    n_alive = U(0)
+                    for lane in range(L):
+                        fit = _task_fitness(alive[lane], lane_classification[lane], loss[lane],
+                                            n_valid)
+                        if fit > best[lane]:
+                            best[lane] = fit
+                        loss[lane] = 0.0
+                        alive[lane] = trained[lane]
+                        if alive[lane]:
+                            n_alive += U(1)
+                    if n_alive == 0:
+                        break
+                    phase = _TRAIN_PREDICT
                 else:  # the lanes of the run, their Predict and Learn
                     if grouping:
                         if k >= 0:
@@ -703,21 +723,23 @@ def _make_kernel(n_tasks, n_features):
                                              start + sizes[source, 1] + sizes[source, 2],
                                              first_cell, cells, F, program, values, learn_row)
                     n_alive = U(0)
-                    for lane in range(L):
-                        alive[lane] = True
+                    for r in range(U(0), L, T):  # the lanes of one member: T tasks
+                        ok = True
                         if grouping:
                             if k >= 0:
-                                alive[lane] = member_ok[group_start[k] + np.int64(lane // T)]
-                        if alive[lane]:
-                            n_alive += U(1)
-                        loss[lane] = 0.0
-                        task_hashes[lane] = _HASH_SEED
-                        steps[lane] = 0
-                        best[lane] = 0.0
-                        lane_classification[lane] = classification[lane % T]
+                                ok = member_ok[group_start[k] + np.int64(r // T)]
+                        for t in range(T):
+                            lane = r + t
+                            alive[lane] = ok
+                            if ok:
+                                n_alive += U(1)
+                            loss[lane] = 0.0
+                            task_hashes[lane] = _HASH_SEED
+                            steps[lane] = 0
+                            best[lane] = 0.0
+                            lane_classification[lane] = classification[t]
                     phase = first_phase
                 example = 0
-                epoch = 0
                 while phase != _DONE:
                     # -- before the component: load the example (no array views here:
                     # a view per example costs reference counting in the hot loop) ----
@@ -727,11 +749,11 @@ def _make_kernel(n_tasks, n_features):
                     else:
                         if phase == _VALID_PREDICT:
                             _load_example(mem, v0, valid_features, valid_labels, label, example,
-                                          True, T, F, L, shuffles, False)
+                                          True, T, F, L)
                         else:  # Learn reuses the labels Predict loaded
                             _load_example(mem, v0, train_features, train_labels, label,
                                           epoch * n_train + example, phase == _TRAIN_PREDICT,
-                                          T, F, L, shuffles, epoch > 0)
+                                          T, F, L)
                         if phase == _TRAIN_LEARN:
                             for lane in range(L):
                                 mem[lane] = label[lane]
@@ -751,18 +773,26 @@ def _make_kernel(n_tasks, n_features):
                     if phase == _SETUP:
                         phase = _DONE
                     elif phase == _TRAIN_PREDICT:
-                        for lane in range(L):
-                            steps[lane] += alive[lane]
+                        if L == T:  # the lanes are one program's tasks
+                            steps[0] += n_alive
+                        else:
+                            for lane in range(L):
+                                if alive[lane]:
+                                    steps[lane] += U(1)
                         n_alive = _score_training_step(mem, label, alive, n_alive,
                                                        lane_classification, any_classification,
                                                        max_abs_error, fingerprint, task_hashes,
                                                        bits, L)
-                        phase = _TRAIN_LEARN if n_alive > 0 else _DONE
+                        if n_alive == 0:
+                            phase = _DONE
+                            stopped = True
+                        else:
+                            phase = _TRAIN_LEARN
                     elif phase == _TRAIN_LEARN:
                         example += 1
                         if example >= n_train:
                             example = 0
-                            phase = _VALID_PREDICT if n_valid > 0 else _EPOCH_END
+                            phase = _VALID_PREDICT if n_valid > 0 else _DONE
                             for lane in range(L):
                                 trained[lane] = alive[lane]
                         else:
@@ -778,26 +808,8 @@ def _make_kernel(n_tasks, n_features):
                                 bits, record, predictions, example, L)
                         example += 1
                         if example >= n_valid or (n_alive == 0 and not record
-                                                  and epoch + 1 == n_epochs):
-                            phase = _EPOCH_END
-                    if phase == _EPOCH_END:  # keep the best fitness; train again
-                        epoch += 1
-                        phase = _DONE
-                        if epoch < n_epochs:
-                            n_alive = U(0)
-                            for lane in range(L):
-                                fit = _task_fitness(alive[lane], lane_classification[lane],
-                                                    loss[lane], n_valid)
-                                if fit > best[lane]:
-                                    best[lane] = fit
-                                loss[lane] = 0.0
-                                alive[lane] = trained[lane]
-                                if alive[lane]:
-                                    n_alive += U(1)
-                            example = 0
-                            if n_alive > 0:
-                                phase = _TRAIN_PREDICT
-
+                                                  and part == n_epochs):
+                            phase = _DONE
                 if part == 0 and grouping:
                     if k >= 0:  # keep the member's memory in its lanes of the group
                         first = group_start[k]
@@ -811,20 +823,21 @@ def _make_kernel(n_tasks, n_features):
 
             if not last:
                 continue
-            for lane in range(L):  # lane = (member, task), where a member is a program
-                t = lane % T
+            for r in range(U(0), L, T):  # lanes r + t: a member (program) and its T tasks
                 owner = b
                 if grouping:
                     if k >= 0:
-                        j = group_start[k] + np.int64(lane // T)
+                        j = group_start[k] + np.int64(r // T)
                         if not member_ok[j]:
                             continue
                         owner = group_members[j]
-                fit = _task_fitness(alive[lane], lane_classification[lane], loss[lane], n_valid)
-                fitness[owner, t] = best[lane] if best[lane] > fit else fit
-                train_steps[owner] += steps[lane]
-                if fingerprint:
-                    hashes[owner, t] = _mix(_mix(task_hashes[lane], U(t)), U(n_train))
+                for t in range(T):
+                    lane = r + t
+                    fit = _task_fitness(alive[lane], classification[t], loss[lane], n_valid)
+                    fitness[owner, t] = best[lane] if best[lane] > fit else fit
+                    train_steps[owner] += np.int64(steps[lane])
+                    if fingerprint:
+                        hashes[owner, t] = _mix(_mix(task_hashes[lane], U(t)), U(n_train))
 
     kernel.__qualname__ += "_%d_%d" % (n_tasks, n_features)
     return njit(cache=True, error_model="numpy", nogil=True)(kernel)
@@ -851,10 +864,9 @@ _DRAWS = np.array([op.family in ("uniform_set", "gaussian_set") for op in ops.OP
 LANE_TASKS = 4
 LANES = 128
 _NO_GROUPS = np.zeros(0, np.int64)
-_NO_ORDER = np.zeros((0, 0, 0), np.int64)
 
 
-@njit(cache=True)
+@_inline
 def _same_predict_learn(code, bits, offsets, sizes, a, b):
     """Whether programs a and b have the same Predict and Learn, bit for bit (bits: the
     data as uint64)."""
@@ -879,49 +891,59 @@ def _lane_groups(code, bits, offsets, sizes, least, most):
     split into groups of at most ``most`` (as equal as can be); the others run alone.
     bits: the programs' data as uint64.  Returns (group, member, group_start,
     group_members): group[b] is b's group or -1, member[b] its index in group_members,
-    where group k has group_members[group_start[k]:group_start[k + 1]]."""
+    where group k has group_members[group_start[k]:group_start[k + 1]].  (Only np.empty,
+    which the kernels use too: each other allocation function costs compile time.)"""
     n = offsets.shape[0]
-    keys = np.zeros(n, np.uint64)
-    groupable = np.ones(n, np.bool_)
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    keys = np.empty(n, np.uint64)
+    work = np.empty(6 * n + size + 1, np.int64)
+    like = work[:n]               # the first program of b's kind, or -1
+    kind_count = work[n:2 * n]    # per first program, the programs of its kind
+    first_group = work[2 * n:3 * n]  # per kind, its first group
+    seen = work[3 * n:4 * n]      # per kind, its programs so far
+    group = work[4 * n:5 * n]
+    member = work[5 * n:6 * n]
+    count = work[6 * n:7 * n + 1]  # members per group (reuses table's room)
+    table = work[6 * n:6 * n + size]  # open addressing: first programs, by key
+    for b in range(n):
+        like[b] = kind_count[b] = first_group[b] = group[b] = member[b] = -1
+        seen[b] = 0
+    for slot in range(size):
+        table[slot] = -1
     for b in range(n):
         start = offsets[b] + sizes[b, 0]
         h = _mix(_mix(U(17), U(sizes[b, 1])), U(sizes[b, 2]))
+        groupable = True
         for r in range(start, start + sizes[b, 1] + sizes[b, 2]):
             op = code[r, 0]
             if op < 0 or op >= _DRAWS.shape[0] or _DRAWS[op]:
-                groupable[b] = False
+                groupable = False
                 break
             for c in range(4):
                 h = _mix(h, U(code[r, c] & 0xFFFFFFFF))
             for c in range(3):
                 h = _mix(h, bits[r, c])
         keys[b] = h
-    like = np.full(n, -1, np.int64)  # the first program of b's kind
-    size = 1
-    while size < 2 * n:
-        size *= 2
-    table = np.full(size, -1, np.int64)  # open addressing: first programs, by key
-    for b in range(n):
-        if not groupable[b]:
+        if not groupable:
             continue
-        slot = keys[b] & U(size - 1)
+        slot = h & U(size - 1)
         while table[slot] >= 0:
             first = table[slot]
-            if (keys[first] == keys[b]
-                    and _same_predict_learn(code, bits, offsets, sizes, first, b)):
+            if keys[first] == h and _same_predict_learn(code, bits, offsets, sizes, first, b):
                 like[b] = first
                 break
             slot = (slot + U(1)) & U(size - 1)
         if like[b] < 0:
             table[slot] = like[b] = b
-    kind_count = np.zeros(n, np.int64)
+    for b in range(n):
+        kind_count[b] = 0
     for b in range(n):
         if like[b] >= 0:
             kind_count[like[b]] += 1
-    group = np.full(n, -1, np.int64)
-    first_group = np.full(n, -1, np.int64)  # per kind, its first group
-    seen = np.zeros(n, np.int64)            # per kind, its programs so far
-    count = np.zeros(n + 1, np.int64)       # members per group
+    for g in range(n + 1):
+        count[g] = 0
     n_groups = 0
     for b in range(n):
         kind = like[b]
@@ -935,19 +957,20 @@ def _lane_groups(code, bits, offsets, sizes, least, most):
         seen[kind] += 1
         group[b] = g
         count[g] += 1
-    group_start = np.zeros(n_groups + 1, np.int64)
+    group_start = np.empty(n_groups + 1, np.int64)
+    group_start[0] = 0
     for g in range(n_groups):
         group_start[g + 1] = group_start[g] + count[g]
     group_members = np.empty(group_start[n_groups], np.int64)
-    member = np.full(n, -1, np.int64)
-    filled = group_start[:n_groups].copy()
+    for g in range(n_groups):
+        count[g] = group_start[g]  # now: where group g's next member goes
     for b in range(n):
         g = group[b]
         if g >= 0:
-            member[b] = filled[g]
-            group_members[filled[g]] = b
-            filled[g] += 1
-    return group, member, group_start, group_members
+            member[b] = count[g]
+            group_members[count[g]] = b
+            count[g] += 1
+    return group.copy(), member.copy(), group_start, group_members
 
 
 def lane_groups(programs: Programs, n_tasks: int):
@@ -1031,7 +1054,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     if cells is None:
         if not fresh_memory:
             raise ValueError("fresh_memory=False continues from given cells")
-        if not record_predictions:
+        if not record_predictions and n_tasks <= LANE_TASKS:
             groups = lane_groups(programs, n_tasks)
         if groups is not None:  # room for the lanes of the largest group
             size *= int(np.diff(groups[2]).max())
@@ -1043,15 +1066,13 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                                                     n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
-    if epochs is None:
-        epochs = tasks.epochs
-    elif not (type(epochs) is int and 1 <= epochs <= tasks.epochs):
+    if epochs is not None and not (type(epochs) is int and 1 <= epochs <= tasks.epochs):
         raise ValueError("epochs must be an integer in 1..%d (the tasks' epochs), got %r"
                          % (tasks.epochs, epochs))
-    if epochs > 1 and 0 < n_train == tasks.n_train:
-        order = tasks.order
-    else:
-        epochs, order = 1, _NO_ORDER
+    train_x, train_y, n_epochs = tasks.train_x, tasks.train_y, 1
+    if tasks.epochs > 1 and epochs != 1 and 0 < n_train == tasks.n_train:
+        train_x, train_y = tasks.epoch_train_x, tasks.epoch_train_y
+        n_epochs = tasks.epochs if epochs is None else epochs
     if rng_reseed >= 0:
         rng_state = np.zeros(1, np.uint64)
     n_programs = len(programs.offsets)
@@ -1063,13 +1084,16 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     scalars, vectors, matrices = memory
     if groups is None:
         kernel = _kernel_for(n_tasks, tasks.n_features)
-        groups = (_NO_GROUPS,) * 4
+        lanes = _NO_GROUPS
     else:
         kernel = _KERNELS[0, 0]
-    kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
-           tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
+        group, member, group_start, group_members = groups
+        lanes = np.concatenate((group, member, [len(group_start) - 1], group_start,
+                                group_members))
+    kernel(programs.code, programs.data, programs.offsets, programs.sizes, train_x,
+           train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-           rng_state, rng_reseed, fingerprint, epochs, order, *groups, fitness, train_steps,
-           hashes, status, predictions, record_predictions)
+           rng_state, rng_reseed, fingerprint, n_epochs, lanes, fitness, train_steps, hashes,
+           status, predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)

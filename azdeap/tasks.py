@@ -239,7 +239,10 @@ class TaskBatch:
     """Tasks of equal (n_features, n_train, n_valid) and epochs stacked with the task axis
     innermost: train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T),
     valid_y (n_valid, T), classification (T,) bool, order (epochs, n_train, T) int64 (each
-    task's ``epoch_orders``); all C-contiguous."""
+    task's ``epoch_orders``), and the training examples of every epoch in its order,
+    epoch after epoch, epoch_train_x (epochs * n_train, F, T) and epoch_train_y
+    (epochs * n_train, T) (train_x and train_y themselves for one epoch); all
+    C-contiguous."""
 
     def __init__(self, tasks):
         self.tasks = list(tasks)
@@ -260,6 +263,19 @@ class TaskBatch:
         self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)
         self.order = np.ascontiguousarray(np.stack([epoch_orders(t) for t in self.tasks],
                                                    axis=-1))
+        self._epoch_examples()
+
+    def _epoch_examples(self):
+        """Set epoch_train_x and epoch_train_y from train_x, train_y and order."""
+        if self.epochs == 1:
+            self.epoch_train_x, self.epoch_train_y = self.train_x, self.train_y
+            return
+        tasks = np.arange(self.n_tasks)
+        x = self.train_x[self.order, :, tasks].transpose(0, 1, 3, 2)  # (E, N, F, T)
+        self.epoch_train_x = np.ascontiguousarray(x.reshape(-1, self.n_features,
+                                                            self.n_tasks))
+        self.epoch_train_y = np.ascontiguousarray(
+            self.train_y[self.order, tasks].reshape(-1, self.n_tasks))
 
     @classmethod
     def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
@@ -297,6 +313,7 @@ class TaskBatch:
         batch.epochs = 1
         batch.order = np.zeros((1, len(train_x), batch.n_tasks), np.int64)
         batch.order[0] = np.arange(len(train_x))[:, None]
+        batch._epoch_examples()
         return batch
 
 

@@ -81,8 +81,8 @@ def bench(name, text, tasks, memory, repeats):
     batch = distinct_copies(algorithm, 100)
     equal = [algorithm] * 100
     evaluator(algorithm)  # compile / load the cache
-    evaluator.evaluate_batch(equal)
     fitness = evaluator(algorithm)[0]
+    evaluator.evaluate_batch(equal)  # compile the kernel that runs lanes
     n = max(200, int(2e7 / instructions_per_evaluation(algorithm, tasks)))
     single = rate(lambda: evaluator(algorithm), n, repeats)
     batched = 100 * rate(lambda: evaluator.evaluate_batch(batch), max(2, n // 100), repeats)
