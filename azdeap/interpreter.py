@@ -16,8 +16,8 @@ Dispatch is data: each op's ``family`` in ``azdeap.ops`` names the routine of
 applies; the integer tables below are built from ``ops.OPS`` at import.  Each
 component is decoded once per algorithm into rows the dispatch loop reads
 (``_decode``).  The dispatch loop is written once: a small state machine walks
-through Setup, then Predict/Learn per training example, then Predict per validation
-example.  One source gives three kernels: for one task of 4 features, one task of any
+through Setup, then per epoch Predict/Learn per training example and Predict per
+validation example.  One source gives three kernels: for one task of 4 features, one task of any
 F, and any T and F (docs/design.md, "Execution").  The last also runs algorithms that
 share Predict and Learn side by side: each lane is then one (algorithm, task) pair
 (``lane_groups``).
