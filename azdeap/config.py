@@ -183,6 +183,7 @@ class TaskSpec:
     group: int = _f(0, _int(0))  # tasks.search only: island i searches group i mod G
     pairs: str = _f("all", _choice(*PAIR_GROUPS))  # projected: all, or a split_pairs part
     valid_from: str = _f("train", _choice("train", "test"))  # projected: the valid examples
+    epochs: int = _f(1, _POSITIVE)
 
 
 _TASKS = _list(_section(TaskSpec), nonempty=True, single=True)

@@ -168,14 +168,15 @@ class Evaluator(ProcessLocal):
         return part
 
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
-                       rng_reseed=-1):
+                       rng_reseed=-1, epochs=None):
         """Run algorithms on every task.
 
         Returns (fitness (B, n_tasks), train_steps (B,), hashes (B, n_tasks) or None).
         n_train / n_valid limit the run to a prefix of the examples of every task;
         fingerprint hashes the per-example errors (for a functional cache);
         with rng_reseed >= 0 the random ops restart from that seed for each algorithm
-        (a fingerprint must not depend on what ran before).  n_train and n_valid are
+        (a fingerprint must not depend on what ran before); epochs=1 runs only the first
+        epoch of tasks that have more (``interpreter.run``).  n_train and n_valid are
         integers >= 0 (TypeError or ValueError otherwise); with n_valid=0 nothing is
         validated and every fitness is 0.
         """
@@ -189,7 +190,7 @@ class Evaluator(ProcessLocal):
             costed = _prune(programs, self.memory, True)[0]
             programs = costed if rng_reseed >= 0 else _prune(programs, self.memory, False)[0]
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
-                                fingerprint, rng_reseed) for _, batch in self.groups]
+                                fingerprint, rng_reseed, epochs) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
             for group in runs:
                 group.fitness[:] = 0.0
@@ -206,42 +207,39 @@ class Evaluator(ProcessLocal):
         return fitness, steps, (hashes if fingerprint else None)
 
     def _run_group(self, programs, costed, batch, algorithms, n_train, n_valid, fingerprint,
-                   rng_reseed):
+                   rng_reseed, epochs):
         """The ``interpreter.RunResult`` of the programs on one TaskBatch; the train
         budget counts the costed programs (the same algorithms)."""
+        run = dict(memory=self.memory, rng_state=self.rng_state, n_train=n_train,
+                   n_valid=n_valid, max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
+                   fingerprint=fingerprint,
+                   epochs=None if epochs is None else min(epochs, batch.epochs))
         over = (None if self.train_budget is None
                 else self.train_budget.over(costed, batch.n_train))
         if over is not None and over.any():
-            result = self._within_budget(over, programs, batch, n_train, n_valid,
-                                         fingerprint, rng_reseed)
+            result = self._within_budget(over, programs, batch, run)
         else:
-            result = interpreter.run(programs, batch, memory=self.memory,
-                                     rng_state=self.rng_state, n_train=n_train,
-                                     n_valid=n_valid, max_abs_error=self.max_abs_error,
-                                     rng_reseed=rng_reseed, fingerprint=fingerprint)
+            result = interpreter.run(programs, batch, **run)
         raise_on_bad_status(result.status, algorithms, self.memory)
         return result
 
-    def _within_budget(self, over, programs, batch, n_train, n_valid, fingerprint,
-                       rng_reseed):
-        """The RunResult of running only the programs not over the train budget: the
-        others get fitness 0, no train steps and the hash OVER_BUDGET_HASH per task."""
+    def _within_budget(self, over, programs, batch, run):
+        """The RunResult of running (``interpreter.run`` arguments ``run``) only the
+        programs not over the train budget: the others get fitness 0, no train steps and
+        the hash OVER_BUDGET_HASH per task."""
         n = len(over)
         result = interpreter.RunResult(
             np.zeros((n, batch.n_tasks)), np.zeros(n, np.int64),
-            np.full((n, batch.n_tasks), OVER_BUDGET_HASH, np.uint64) if fingerprint else None,
-            np.zeros(n, np.int64), None)
+            np.full((n, batch.n_tasks), OVER_BUDGET_HASH, np.uint64) if run["fingerprint"]
+            else None, np.zeros(n, np.int64), None)
         within = np.flatnonzero(~over)
         if len(within):
-            run = interpreter.run(programs.take(within), batch, memory=self.memory,
-                                  rng_state=self.rng_state, n_train=n_train, n_valid=n_valid,
-                                  max_abs_error=self.max_abs_error, rng_reseed=rng_reseed,
-                                  fingerprint=fingerprint)
-            result.fitness[within] = run.fitness
-            result.train_steps[within] = run.train_steps
-            result.status[within] = run.status
-            if fingerprint:
-                result.hashes[within] = run.hashes
+            ran = interpreter.run(programs.take(within), batch, **run)
+            result.fitness[within] = ran.fitness
+            result.train_steps[within] = ran.train_steps
+            result.status[within] = ran.status
+            if run["fingerprint"]:
+                result.hashes[within] = ran.hashes
         return result
 
     def combine(self, task_fitness):

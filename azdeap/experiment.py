@@ -92,7 +92,7 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
                                     else (None,) * 4)
             tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
                                 spec.param_seeds, spec.data_seeds, x, y, spec.class_pairs,
-                                spec.pairs, x_test, y_test)
+                                spec.pairs, x_test, y_test, spec.epochs)
         except ValueError as error:
             raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks

@@ -106,7 +106,8 @@ class FEC(ProcessLocal):
                 return results
             to_probe = programs if len(probed) == len(algorithms) else programs.take(probed)
         _, probe_steps, hashes = self.probe.task_fitnesses(
-            to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED)
+            to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED,
+            epochs=1)
         probe_steps = probe_steps.tolist()
         missed = {}  # fingerprint -> indices of the algorithms that share it
         for j, b in enumerate(probed):

@@ -16,9 +16,11 @@ Dispatch is data: each op's ``family`` in ``azdeap.ops`` names the routine of
 applies; the integer tables below are built from ``ops.OPS`` at import.  Each
 component is decoded once per algorithm into rows the dispatch loop reads
 (``_decode``).  The dispatch loop is written once: a small state machine walks
-through Setup, then Predict/Learn per training example, then Predict per validation
-example.  One source gives three kernels: for one task of 4 features, one task of any
-F, and any T and F (docs/design.md, "Execution").
+through Setup, then per epoch Predict/Learn per training example and Predict per
+validation example.  One source gives three kernels: for one task of 4 features, one task of any
+F, and any T and F (docs/design.md, "Execution").  The last also runs algorithms that
+share Predict and Learn side by side: each lane is then one (algorithm, task) pair
+(``lane_groups``).
 """
 from typing import NamedTuple, Optional
 
@@ -469,15 +471,27 @@ def _execute(program, values, row, mem, tmp, T, F, rng_state):
 # -- examples and scores -------------------------------------------------------------
 
 @_inline
-def _load_example(mem, v0, features, labels, label, example, with_labels, T, FT):
-    """Copy example's features into v0 and, with_labels, its labels into label."""
-    base = U(example) * FT
-    for c in range(FT):
-        mem[v0 + c] = features[base + c]
+def _load_example(mem, v0, features, labels, label, example, with_labels, T, F, L):
+    """Copy example's features into v0 of every lane and, with_labels, its labels into
+    label; lane l holds task l % T (L lanes, a multiple of T)."""
+    base = U(example) * F * T
+    if L == T:  # the lanes are the tasks: one copy
+        for c in range(F * T):
+            mem[v0 + c] = features[base + c]
+    else:
+        for i in range(F):
+            for r in range(U(0), L, T):
+                for t in range(T):
+                    mem[v0 + i * L + r + t] = features[base + i * T + t]
     if with_labels:
         label_base = U(example) * T
-        for t in range(T):
-            label[t] = labels[label_base + t]
+        if L == T:
+            for t in range(T):
+                label[t] = labels[label_base + t]
+        else:
+            for r in range(U(0), L, T):
+                for t in range(T):
+                    label[r + t] = labels[label_base + t]
 
 
 @_inline
@@ -564,136 +578,266 @@ def _make_kernel(n_tasks, n_features):
 
     A kernel with constants T = 1 (and F) has no per-task loops, and the cell loops of
     its elementwise routines have constant trip counts that LLVM unrolls, where the
-    general kernel reads T and F from the arrays (docs/design.md, "Execution").  Numba
-    compiles each kernel on first use and caches it in files of its own, named by its
-    qualified name: kernels sharing one cache index could, compiled at the same time by
-    two processes, be saved under each other's entry."""
+    general kernel reads T and F from the arrays (docs/design.md, "Execution").  Only the
+    general kernel runs the algorithms of a group side by side (``group``): in the others
+    the lanes are always the T tasks.  Numba compiles each kernel on first use and caches
+    it in files of its own, named by its qualified name: kernels sharing one cache index
+    could, compiled at the same time by two processes, be saved under each other's entry."""
+    grouping = n_tasks == 0
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
-               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, fitness,
-               train_steps, hashes, status, predictions, record):
+               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
+               fitness, train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
         F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
+        n_programs = offsets.shape[0]
+        group = member = group_start = group_members = lanes[:0]
+        if grouping:
+            if lanes.shape[0]:  # lane_groups' arrays, packed by run
+                group = lanes[:n_programs]
+                member = lanes[n_programs:2 * n_programs]
+                n_groups = lanes[2 * n_programs]
+                group_start = lanes[2 * n_programs + 1:2 * n_programs + 2 + n_groups]
+                group_members = lanes[2 * n_programs + 2 + n_groups:]
         train_features = train_x.reshape(-1)
         train_labels = train_y.reshape(-1)
         valid_features = valid_x.reshape(-1)
         valid_labels = valid_y.reshape(-1)
         any_classification = classification.any()
         fast_validation = not (any_classification or record or fingerprint)
-        FT = F * T
-        FFT = F * FT
-        cells = (T, FT, FFT)                     # cells of one scalar, vector, matrix
-        first_cell = (U(0), U(n_scalars) * T, U(n_scalars) * T + U(n_vectors) * FT)
-        v0 = first_cell[1]                       # the features
-        tmp = np.empty(FFT + 2 * FT)             # scratch for aliasing-safe ops
+        per_lane = U(n_scalars) + U(n_vectors) * F + U(n_matrices) * F * F
+        widest = T  # the most lanes of a run: T tasks, or a group's members x T tasks
+        for k in range(group_start.shape[0] - 1):
+            widest = max(widest, U(group_start[k + 1] - group_start[k]) * T)
+        tmp = np.empty(F * F * widest + 2 * F * widest)  # scratch for aliasing-safe ops
         longest = 0
         for b in range(sizes.shape[0]):
             longest = max(longest, sizes[b, 0] + sizes[b, 1] + sizes[b, 2])
         program = np.empty(longest * ROW, np.uint64)
         values = np.empty(2 * longest)
-        loss = np.empty(T)
-        alive = np.empty(T, dtype=np.bool_)
-        label = np.empty(T)
-        task_hashes = np.empty(T, np.uint64)
-        bits = np.empty(1)  # a float64 cell, hashed as uint64
+        # per lane (few allocations: each costs more than a view)
+        floats = np.empty(3 * widest + 1)
+        loss = floats[:widest]
+        label = floats[widest:2 * widest]
+        best = floats[2 * widest:3 * widest]  # the best fitness of the epochs so far
+        bits = floats[3 * widest:]            # a float64 cell, hashed as uint64
+        flags = np.empty(3 * widest + group_members.shape[0], np.bool_)
+        alive = flags[:widest]
+        trained = flags[widest:2 * widest]    # alive after the epoch's training
+        lane_classification = flags[2 * widest:3 * widest]
+        member_ok = flags[3 * widest:]        # per member of a group, its status is OK
+        counts = np.empty(2 * widest, np.uint64)
+        task_hashes = counts[:widest]
+        steps = counts[widest:]
+        store = np.zeros(U(group_members.shape[0]) * T * per_lane if grouping else U(0))
+        if n_train > 0:
+            first_phase = _TRAIN_PREDICT
+        elif n_valid > 0:
+            first_phase = _VALID_PREDICT
+        else:
+            first_phase = _DONE
 
         for b in range(offsets.shape[0]):
-            setup_start = offsets[b]
-            predict_start = setup_start + sizes[b, 0]
-            learn_start = predict_start + sizes[b, 1]
-            learn_stop = learn_start + sizes[b, 2]
-            status[b] = _check_program(code, data, setup_start, learn_stop,
+            k = -1  # b's group, or -1 when it runs alone
+            if grouping:  # a constant: numba drops the grouping code of the other kernels
+                if group.shape[0]:
+                    k = group[b]
+            status[b] = _check_program(code, data, offsets[b],
+                                       offsets[b] + sizes[b, 0] + sizes[b, 1] + sizes[b, 2],
                                        n_scalars, n_vectors, n_matrices)
+            ok = status[b] == OK
             train_steps[b] = 0
-            if status[b] != OK:
+            if not ok:
                 fitness[b, :] = 0.0
+            last = True   # whether the lanes run after b's Setup
+            source = b    # the program whose Predict and Learn they run
+            if grouping:
+                if k >= 0:
+                    member_ok[member[b]] = ok
+                    last = group_members[group_start[k + 1] - 1] == b
+                    if last:
+                        for j in range(group_start[k], group_start[k + 1]):
+                            if member_ok[j]:
+                                source = group_members[j]
+                        ok = ok or member_ok[member[source]]
+            if not ok:
                 continue
-            predict_row = _decode(code, data, setup_start, predict_start, first_cell, cells, F,
-                                  program, values, 0)
-            learn_row = _decode(code, data, predict_start, learn_start, first_cell, cells, F,
-                                program, values, predict_row)
-            learn_stop_row = _decode(code, data, learn_start, learn_stop, first_cell, cells, F,
-                                     program, values, learn_row)
-            if rng_reseed >= 0:
-                rng_state[0] = U(rng_reseed)
-            if fresh_memory:
-                mem[:] = 0.0
-            for t in range(T):
-                alive[t] = True
-                loss[t] = 0.0
-                task_hashes[t] = _HASH_SEED
-            n_alive = T
-            if n_train > 0:
-                first_phase = _TRAIN_PREDICT
-            elif n_valid > 0:
-                first_phase = _VALID_PREDICT
-            else:
-                first_phase = _DONE
-            phase = _SETUP if fresh_memory else first_phase
-            example = 0
-            while phase != _DONE:
-                # -- before the component: load the example (no array views here:
-                # a view per example costs reference counting in the hot loop) ----
-                if phase == _SETUP:
-                    lo = 0
-                    hi = predict_row
-                else:
-                    if phase == _VALID_PREDICT:
-                        _load_example(mem, v0, valid_features, valid_labels, label, example,
-                                      True, T, FT)
-                    else:  # Learn reuses the labels Predict loaded
-                        _load_example(mem, v0, train_features, train_labels, label, example,
-                                      phase == _TRAIN_PREDICT, T, FT)
-                    if phase == _TRAIN_LEARN:
+            # Setup runs on mem as T lanes; the examples too, or for the last member of a
+            # group as L lanes: the group's members x T tasks (mem has room for them).
+            L = T
+            setup_rows = 0
+            first_part = 1
+            if status[b] == OK:
+                setup_rows = _decode(code, data, offsets[b], offsets[b] + sizes[b, 0],
+                                     (U(0), U(n_scalars) * T,
+                                      U(n_scalars) * T + U(n_vectors) * F * T),
+                                     (T, F * T, F * F * T), F, program, values, 0)
+                if rng_reseed >= 0:
+                    rng_state[0] = U(rng_reseed)
+                if fresh_memory:
+                    for c in range(per_lane * T):
+                        mem[c] = 0.0
+                    first_part = 0
+            n_alive = U(0)
+            predict_row = learn_row = learn_stop_row = 0
+            v0 = U(n_scalars) * T
+            stopped = False  # every lane failed in training
+            for part in range(first_part, 1 + n_epochs):  # 0: Setup; 1, 2...: the epochs
+                epoch = part - 1
+                if part == 0:
+                    phase = _SETUP
+                elif part > 1:  # keep the best fitness; train again from where it stopped
+                    if stopped:
+                        break
+                    n_alive = U(0)
+                    for lane in range(L):
+                        fit = _task_fitness(alive[lane], lane_classification[lane], loss[lane],
+                                            n_valid)
+                        if fit > best[lane]:
+                            best[lane] = fit
+                        loss[lane] = 0.0
+                        alive[lane] = trained[lane]
+                        if alive[lane]:
+                            n_alive += U(1)
+                    if n_alive == 0:
+                        break
+                    phase = _TRAIN_PREDICT
+                else:  # the lanes of the run, their Predict and Learn
+                    if grouping:
+                        if k >= 0:
+                            first = group_start[k]
+                            L = U(group_start[k + 1] - first) * T
+                            block = U(first) * T * per_lane
+                            for c in range(L * per_lane):
+                                mem[c] = store[block + c]
+                    first_cell = (U(0), U(n_scalars) * L, U(n_scalars) * L + U(n_vectors) * F * L)
+                    cells = (L, F * L, F * F * L)
+                    v0 = first_cell[1]
+                    start = offsets[source] + sizes[source, 0]
+                    predict_row = setup_rows
+                    learn_row = _decode(code, data, start, start + sizes[source, 1], first_cell,
+                                        cells, F, program, values, predict_row)
+                    learn_stop_row = _decode(code, data, start + sizes[source, 1],
+                                             start + sizes[source, 1] + sizes[source, 2],
+                                             first_cell, cells, F, program, values, learn_row)
+                    n_alive = U(0)
+                    for r in range(U(0), L, T):  # the lanes of one member: T tasks
+                        ok = True
+                        if grouping:
+                            if k >= 0:
+                                ok = member_ok[group_start[k] + np.int64(r // T)]
                         for t in range(T):
-                            mem[t] = label[t]
-                        lo = learn_row
-                        hi = learn_stop_row
-                    else:
-                        for t in range(T):
-                            mem[t] = 0.0
-                        lo = predict_row
-                        hi = learn_row
-
-                # -- the component: one dispatch per instruction for all tasks -----
-                for row in range(U(lo), U(hi)):
-                    _execute(program, values, row, mem, tmp, T, F, rng_state)
-
-                # -- after the component: errors, losses, next phase ---------------
-                if phase == _SETUP:
+                            lane = r + t
+                            alive[lane] = ok
+                            if ok:
+                                n_alive += U(1)
+                            loss[lane] = 0.0
+                            task_hashes[lane] = _HASH_SEED
+                            steps[lane] = 0
+                            best[lane] = 0.0
+                            lane_classification[lane] = classification[t]
                     phase = first_phase
-                elif phase == _TRAIN_PREDICT:
-                    train_steps[b] += n_alive
-                    n_alive = _score_training_step(mem, label, alive, n_alive, classification,
-                                                   any_classification, max_abs_error,
-                                                   fingerprint, task_hashes, bits, T)
-                    phase = _TRAIN_LEARN if n_alive > 0 else _DONE
-                elif phase == _TRAIN_LEARN:
-                    example += 1
-                    if example >= n_train:
-                        example = 0
-                        phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                example = 0
+                while phase != _DONE:
+                    # -- before the component: load the example (no array views here:
+                    # a view per example costs reference counting in the hot loop) ----
+                    if phase == _SETUP:
+                        lo = 0
+                        hi = setup_rows
                     else:
-                        phase = _TRAIN_PREDICT
-                else:
-                    if fast_validation:
-                        n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
-                                                            max_abs_error, T)
-                    else:
-                        n_alive = _score_validation_example(
-                            mem, label, loss, alive, n_alive, classification, any_classification,
-                            max_abs_error, fingerprint, task_hashes, bits, record, predictions,
-                            example, T)
-                    example += 1
-                    if example >= n_valid or (n_alive == 0 and not record):
-                        phase = _DONE
+                        if phase == _VALID_PREDICT:
+                            _load_example(mem, v0, valid_features, valid_labels, label, example,
+                                          True, T, F, L)
+                        else:  # Learn reuses the labels Predict loaded
+                            _load_example(mem, v0, train_features, train_labels, label,
+                                          epoch * n_train + example, phase == _TRAIN_PREDICT,
+                                          T, F, L)
+                        if phase == _TRAIN_LEARN:
+                            for lane in range(L):
+                                mem[lane] = label[lane]
+                            lo = learn_row
+                            hi = learn_stop_row
+                        else:
+                            for lane in range(L):
+                                mem[lane] = 0.0
+                            lo = predict_row
+                            hi = learn_row
 
-            for t in range(T):
-                fitness[b, t] = _task_fitness(alive[t], classification[t], loss[t], n_valid)
-                if fingerprint:
-                    hashes[b, t] = _mix(_mix(task_hashes[t], U(t)), U(n_train))
+                    # -- the component: one dispatch per instruction for all lanes ---
+                    for row in range(U(lo), U(hi)):
+                        _execute(program, values, row, mem, tmp, L, F, rng_state)
+
+                    # -- after the component: errors, losses, next phase -------------
+                    if phase == _SETUP:
+                        phase = _DONE
+                    elif phase == _TRAIN_PREDICT:
+                        if L == T:  # the lanes are one program's tasks
+                            steps[0] += n_alive
+                        else:
+                            for lane in range(L):
+                                if alive[lane]:
+                                    steps[lane] += U(1)
+                        n_alive = _score_training_step(mem, label, alive, n_alive,
+                                                       lane_classification, any_classification,
+                                                       max_abs_error, fingerprint, task_hashes,
+                                                       bits, L)
+                        if n_alive == 0:
+                            phase = _DONE
+                            stopped = True
+                        else:
+                            phase = _TRAIN_LEARN
+                    elif phase == _TRAIN_LEARN:
+                        example += 1
+                        if example >= n_train:
+                            example = 0
+                            phase = _VALID_PREDICT if n_valid > 0 else _DONE
+                            for lane in range(L):
+                                trained[lane] = alive[lane]
+                        else:
+                            phase = _TRAIN_PREDICT
+                    else:
+                        if fast_validation:
+                            n_alive = _score_regression_example(mem, label, loss, alive, n_alive,
+                                                                max_abs_error, L)
+                        else:
+                            n_alive = _score_validation_example(
+                                mem, label, loss, alive, n_alive, lane_classification,
+                                any_classification, max_abs_error, fingerprint, task_hashes,
+                                bits, record, predictions, example, L)
+                        example += 1
+                        if example >= n_valid or (n_alive == 0 and not record
+                                                  and part == n_epochs):
+                            phase = _DONE
+                if part == 0 and grouping:
+                    if k >= 0:  # keep the member's memory in its lanes of the group
+                        first = group_start[k]
+                        width = U(group_start[k + 1] - first) * T
+                        at = U(first) * T * per_lane + U(member[b] - first) * T
+                        for c in range(per_lane):
+                            for t in range(T):
+                                store[at + c * width + t] = mem[c * T + t]
+                        if not last:
+                            break
+
+            if not last:
+                continue
+            for r in range(U(0), L, T):  # lanes r + t: a member (program) and its T tasks
+                owner = b
+                if grouping:
+                    if k >= 0:
+                        j = group_start[k] + np.int64(r // T)
+                        if not member_ok[j]:
+                            continue
+                        owner = group_members[j]
+                for t in range(T):
+                    lane = r + t
+                    fit = _task_fitness(alive[lane], classification[t], loss[lane], n_valid)
+                    fitness[owner, t] = best[lane] if best[lane] > fit else fit
+                    train_steps[owner] += np.int64(steps[lane])
+                    if fingerprint:
+                        hashes[owner, t] = _mix(_mix(task_hashes[lane], U(t)), U(n_train))
 
     kernel.__qualname__ += "_%d_%d" % (n_tasks, n_features)
     return njit(cache=True, error_model="numpy", nogil=True)(kernel)
@@ -709,6 +853,141 @@ def _kernel_for(n_tasks, n_features):
     if n_tasks != 1:
         return _KERNELS[0, 0]
     return _KERNELS.get((1, n_features), _KERNELS[1, 0])
+
+
+# -- algorithms side by side ----------------------------------------------------------
+
+# Op codes whose instructions draw random numbers (uniform_set, gaussian_set).
+_DRAWS = np.array([op.family in ("uniform_set", "gaussian_set") for op in ops.OPS])
+# Lanes side by side are sought only among one or a few tasks, where a dispatch has
+# little to share; at most LANES lanes (members x tasks) form one run.
+LANE_TASKS = 4
+LANES = 128
+_NO_GROUPS = np.zeros(0, np.int64)
+
+
+@_inline
+def _same_predict_learn(code, bits, offsets, sizes, a, b):
+    """Whether programs a and b have the same Predict and Learn, bit for bit (bits: the
+    data as uint64)."""
+    if sizes[a, 1] != sizes[b, 1] or sizes[a, 2] != sizes[b, 2]:
+        return False
+    ra = offsets[a] + sizes[a, 0]
+    rb = offsets[b] + sizes[b, 0]
+    for r in range(sizes[a, 1] + sizes[a, 2]):
+        for c in range(4):
+            if code[ra + r, c] != code[rb + r, c]:
+                return False
+        for c in range(3):
+            if bits[ra + r, c] != bits[rb + r, c]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _lane_groups(code, bits, offsets, sizes, least, most):
+    """Groups of the programs whose Predict and Learn are the same, bit for bit, and draw
+    no random numbers, in program order: the programs of a kind of at least ``least``
+    split into groups of at most ``most`` (as equal as can be); the others run alone.
+    bits: the programs' data as uint64.  Returns (group, member, group_start,
+    group_members): group[b] is b's group or -1, member[b] its index in group_members,
+    where group k has group_members[group_start[k]:group_start[k + 1]].  (Only np.empty,
+    which the kernels use too: each other allocation function costs compile time.)"""
+    n = offsets.shape[0]
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    keys = np.empty(n, np.uint64)
+    work = np.empty(6 * n + size + 1, np.int64)
+    like = work[:n]               # the first program of b's kind, or -1
+    kind_count = work[n:2 * n]    # per first program, the programs of its kind
+    first_group = work[2 * n:3 * n]  # per kind, its first group
+    seen = work[3 * n:4 * n]      # per kind, its programs so far
+    group = work[4 * n:5 * n]
+    member = work[5 * n:6 * n]
+    count = work[6 * n:7 * n + 1]  # members per group (reuses table's room)
+    table = work[6 * n:6 * n + size]  # open addressing: first programs, by key
+    for b in range(n):
+        like[b] = kind_count[b] = first_group[b] = group[b] = member[b] = -1
+        seen[b] = 0
+    for slot in range(size):
+        table[slot] = -1
+    for b in range(n):
+        start = offsets[b] + sizes[b, 0]
+        h = _mix(_mix(U(17), U(sizes[b, 1])), U(sizes[b, 2]))
+        groupable = True
+        for r in range(start, start + sizes[b, 1] + sizes[b, 2]):
+            op = code[r, 0]
+            if op < 0 or op >= _DRAWS.shape[0] or _DRAWS[op]:
+                groupable = False
+                break
+            for c in range(4):
+                h = _mix(h, U(code[r, c] & 0xFFFFFFFF))
+            for c in range(3):
+                h = _mix(h, bits[r, c])
+        keys[b] = h
+        if not groupable:
+            continue
+        slot = h & U(size - 1)
+        while table[slot] >= 0:
+            first = table[slot]
+            if keys[first] == h and _same_predict_learn(code, bits, offsets, sizes, first, b):
+                like[b] = first
+                break
+            slot = (slot + U(1)) & U(size - 1)
+        if like[b] < 0:
+            table[slot] = like[b] = b
+    for b in range(n):
+        kind_count[b] = 0
+    for b in range(n):
+        if like[b] >= 0:
+            kind_count[like[b]] += 1
+    for g in range(n + 1):
+        count[g] = 0
+    n_groups = 0
+    for b in range(n):
+        kind = like[b]
+        if kind < 0 or kind_count[kind] < max(least, 2):
+            continue
+        n_split = (kind_count[kind] + most - 1) // most
+        if first_group[kind] < 0:
+            first_group[kind] = n_groups
+            n_groups += n_split
+        g = first_group[kind] + seen[kind] * n_split // kind_count[kind]
+        seen[kind] += 1
+        group[b] = g
+        count[g] += 1
+    group_start = np.empty(n_groups + 1, np.int64)
+    group_start[0] = 0
+    for g in range(n_groups):
+        group_start[g + 1] = group_start[g] + count[g]
+    group_members = np.empty(group_start[n_groups], np.int64)
+    for g in range(n_groups):
+        count[g] = group_start[g]  # now: where group g's next member goes
+    for b in range(n):
+        g = group[b]
+        if g >= 0:
+            member[b] = count[g]
+            group_members[count[g]] = b
+            count[g] += 1
+    return group.copy(), member.copy(), group_start, group_members
+
+
+def lane_groups(programs: Programs, n_tasks: int):
+    """The groups of programs that ``run`` runs side by side on n_tasks tasks, as
+    ``_lane_groups`` returns them, or None when it runs them one by one (docs/design.md,
+    "Execution"): with more than LANE_TASKS tasks, and on one task unless groups of at
+    least 4 hold 80% of the programs (the one-task kernels, which cannot group, run an
+    algorithm about twice as fast as the general one, and 2 or 3 lanes are not faster)."""
+    n = len(programs.offsets)
+    if n_tasks > LANE_TASKS or n < 2:
+        return None
+    groups = _lane_groups(programs.code, programs.data.view(U), programs.offsets, programs.sizes,
+                          4 if n_tasks == 1 else 2, max(1, LANES // n_tasks))
+    n_grouped = len(groups[3])
+    if not n_grouped or (n_tasks == 1 and 4 * (n - n_grouped) > n_grouped):
+        return None
+    return groups
 
 
 # -- the entry point -----------------------------------------------------------------
@@ -732,7 +1011,7 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
         n_train: Optional[int] = None, n_valid: Optional[int] = None,
         max_abs_error: float = 100.0, rng_reseed: int = -1, fingerprint: bool = False,
         cells: Optional[np.ndarray] = None, fresh_memory: bool = True,
-        record_predictions: bool = False) -> RunResult:
+        record_predictions: bool = False, epochs: Optional[int] = None) -> RunResult:
     """Run every program on every task of the batch (docs/design.md, "Execution").
 
     memory: the ``Memory`` the programs address (a program outside it gets a bad status).
@@ -742,9 +1021,13 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     task (default all).  max_abs_error: a larger |error| (or NaN) stops a task with
     fitness 0.  fingerprint: hash the per-example errors.
     cells: the flat memory (``memory_size`` float64 cells) for a caller that keeps it
-    between runs (default: a new one); with fresh_memory each program starts from zeroed
+    between runs (default: a new one, and only then may algorithms that share Predict and
+    Learn run side by side, ``lane_groups``); with fresh_memory each program starts from zeroed
     memory and runs Setup, without it the cells are used as they are and Setup is skipped.
     record_predictions: return the last program's validation predictions.
+    epochs: train and validate this many epochs, at most the batch's ``epochs`` (default
+    all of them; 1 for a fingerprint of the first epoch); a run on a prefix of the
+    training examples (n_train) or without any has one epoch.
     Flags are bools: other types would compile the kernel again.  TypeError or
     ValueError, one line, unless programs and tasks are a Programs and a TaskBatch (which
     check their arrays when built), memory passes ``check_memory`` and rng_state is a
@@ -767,9 +1050,14 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
         _PASSED[:] = memory, rng_state
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
+    groups = None
     if cells is None:
         if not fresh_memory:
             raise ValueError("fresh_memory=False continues from given cells")
+        if not record_predictions and n_tasks <= LANE_TASKS:
+            groups = lane_groups(programs, n_tasks)
+        if groups is not None:  # room for the lanes of the largest group
+            size *= int(np.diff(groups[2]).max())
         cells = np.empty(size)
     elif (type(cells) is not np.ndarray or cells.shape != (size,) or cells.dtype != np.float64
           or not cells.flags.c_contiguous):
@@ -778,6 +1066,13 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                                                     n_tasks))
     n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
     n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
+    if epochs is not None and not (type(epochs) is int and 1 <= epochs <= tasks.epochs):
+        raise ValueError("epochs must be an integer in 1..%d (the tasks' epochs), got %r"
+                         % (tasks.epochs, epochs))
+    train_x, train_y, n_epochs = tasks.train_x, tasks.train_y, 1
+    if tasks.epochs > 1 and epochs != 1 and 0 < n_train == tasks.n_train:
+        train_x, train_y = tasks.epoch_train_x, tasks.epoch_train_y
+        n_epochs = tasks.epochs if epochs is None else epochs
     if rng_reseed >= 0:
         rng_state = np.zeros(1, np.uint64)
     n_programs = len(programs.offsets)
@@ -787,11 +1082,18 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
-    kernel = _kernel_for(n_tasks, tasks.n_features)
-    kernel(programs.code, programs.data, programs.offsets, programs.sizes, tasks.train_x,
-           tasks.train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
+    if groups is None:
+        kernel = _kernel_for(n_tasks, tasks.n_features)
+        lanes = _NO_GROUPS
+    else:
+        kernel = _KERNELS[0, 0]
+        group, member, group_start, group_members = groups
+        lanes = np.concatenate((group, member, [len(group_start) - 1], group_start,
+                                group_members))
+    kernel(programs.code, programs.data, programs.offsets, programs.sizes, train_x,
+           train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
            n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-           rng_state, rng_reseed, fingerprint, fitness, train_steps, hashes, status,
-           predictions, record_predictions)
+           rng_state, rng_reseed, fingerprint, n_epochs, lanes, fitness, train_steps, hashes,
+           status, predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)

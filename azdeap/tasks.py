@@ -6,6 +6,7 @@ reduced mod 2**32 as the original's uint32 seeds are.
 The Gaussians are numpy's, not the original's (``absl::Gaussian``, a ziggurat over 64-bit
 draws), so the tasks have the same recipe and seeds as the C++ ones but not the same numbers.
 """
+import dataclasses
 from dataclasses import dataclass
 from itertools import combinations
 from typing import List, Optional, Sequence, Tuple
@@ -46,7 +47,10 @@ class Task:
     """One task: training and validation examples (rows) with scalar labels.
 
     ``classification`` False means RMS_ERROR regression, True means ACCURACY with labels
-    0.0/1.0. Arrays are stored as C-contiguous float64.
+    0.0/1.0. Arrays are stored as C-contiguous float64.  ``epochs``: passes over the
+    training examples, each followed by a validation (docs/design.md, "Execution");
+    epochs after the first take the examples in an order shuffled by ``shuffle_seed``
+    (``epoch_orders``).
     """
     name: str
     train_x: np.ndarray
@@ -54,11 +58,22 @@ class Task:
     valid_x: np.ndarray
     valid_y: np.ndarray
     classification: bool = False
+    epochs: int = 1
+    shuffle_seed: int = 0
 
     def __post_init__(self):
         """ValueError or TypeError naming the task and the array, unless the arrays hold
         finite real numbers in consistent shapes with at least 1 feature, 1 training and 1
-        validation example, and labels 0 or 1 for classification."""
+        validation example, and labels 0 or 1 for classification; likewise unless epochs
+        is an integer >= 1 and shuffle_seed a seed (``check_seed``)."""
+        if not is_integer(self.epochs):
+            raise TypeError(f"task {self.name!r}: epochs must be an integer, got "
+                            f"{self.epochs!r}")
+        if self.epochs < 1:
+            raise ValueError(f"task {self.name!r}: epochs must be >= 1, got {self.epochs}")
+        object.__setattr__(self, "epochs", int(self.epochs))
+        object.__setattr__(self, "shuffle_seed",
+                           check_seed(self.shuffle_seed, f"task {self.name!r}: shuffle_seed"))
         for field in ARRAYS:
             try:
                 array = np.ascontiguousarray(getattr(self, field), np.float64)
@@ -207,14 +222,25 @@ def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: in
                param_seeds: Sequence[int] = (), data_seeds: Sequence[int] = (),
                x: Optional[np.ndarray] = None, y: Optional[np.ndarray] = None,
                class_pairs: Optional[Sequence[Tuple[int, int]]] = None, pairs: str = "all",
-               x_test: Optional[np.ndarray] = None,
-               y_test: Optional[np.ndarray] = None) -> List[Task]:
+               x_test: Optional[np.ndarray] = None, y_test: Optional[np.ndarray] = None,
+               epochs: int = 1) -> List[Task]:
     """`count` tasks of `kind` ("linear", "teacher" or "projected"), seeded by `seeds_for`.
 
     "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
     are cycled over the tasks; `pairs` "search" or "select" keeps only that part of them
     (`split_pairs`); with a test split (x_test, y_test) the validation examples come from it.
+    Each task trains for `epochs` epochs, shuffled by its data seed (``Task.shuffle_seed``).
     """
+    tasks = _make_tasks(kind, count, n_features, n_train, n_valid, param_seeds, data_seeds,
+                        x, y, class_pairs, pairs, x_test, y_test)
+    data = seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS, "data_seeds")
+    return [dataclasses.replace(task, epochs=epochs, shuffle_seed=seed)
+            for task, seed in zip(tasks, data)]
+
+
+def _make_tasks(kind, count, n_features, n_train, n_valid, param_seeds, data_seeds, x, y,
+                class_pairs, pairs, x_test, y_test):
+    """make_tasks without epochs."""
     if kind not in KINDS:
         raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
     seeds = zip(seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS, "param_seeds"),
@@ -240,10 +266,26 @@ def _sizes(task):
     return task.n_features, task.n_train, task.n_valid
 
 
+def epoch_orders(task: Task) -> np.ndarray:
+    """The training example order of each epoch of a task, (epochs, n_train) int64: epoch
+    0 in natural order, each later one a permutation drawn in turn from
+    ``np.random.RandomState(task.shuffle_seed mod 2**32)``."""
+    orders = np.empty((task.epochs, task.n_train), np.int64)
+    orders[0] = np.arange(task.n_train)
+    rng = _rng(task.shuffle_seed)
+    for epoch in range(1, task.epochs):
+        orders[epoch] = rng.permutation(task.n_train)
+    return orders
+
+
 class TaskBatch:
-    """Tasks of equal (n_features, n_train, n_valid) stacked with the task axis innermost:
-    train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T), valid_y
-    (n_valid, T), classification (T,) bool; all C-contiguous."""
+    """Tasks of equal (n_features, n_train, n_valid) and epochs stacked with the task axis
+    innermost: train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T),
+    valid_y (n_valid, T), classification (T,) bool, order (epochs, n_train, T) int64 (each
+    task's ``epoch_orders``), and the training examples of every epoch in its order,
+    epoch after epoch, epoch_train_x (epochs * n_train, F, T) and epoch_train_y
+    (epochs * n_train, T) (train_x and train_y themselves for one epoch); all
+    C-contiguous."""
 
     def __init__(self, tasks):
         self.tasks = list(tasks)
@@ -251,16 +293,32 @@ class TaskBatch:
             raise ValueError("a TaskBatch needs at least one task")
         first = self.tasks[0]
         for task in self.tasks[1:]:
-            if _sizes(task) != _sizes(first):
+            if _key(task) != _key(first):
                 raise ValueError(
-                    f"task {task.name!r} has (n_features, n_train, n_valid) = {_sizes(task)} "
-                    f"but task {first.name!r} has {_sizes(first)}")
+                    f"task {task.name!r} has (n_features, n_train, n_valid, epochs) = "
+                    f"{_key(task)} but task {first.name!r} has {_key(first)}")
         self.n_tasks = len(self.tasks)
         self.n_features, self.n_train, self.n_valid = _sizes(first)
+        self.epochs = first.epochs
         for field in ARRAYS:
             stacked = np.stack([getattr(t, field) for t in self.tasks], axis=-1)
             setattr(self, field, np.ascontiguousarray(stacked))
         self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)
+        self.order = np.ascontiguousarray(np.stack([epoch_orders(t) for t in self.tasks],
+                                                   axis=-1))
+        self._epoch_examples()
+
+    def _epoch_examples(self):
+        """Set epoch_train_x and epoch_train_y from train_x, train_y and order."""
+        if self.epochs == 1:
+            self.epoch_train_x, self.epoch_train_y = self.train_x, self.train_y
+            return
+        tasks = np.arange(self.n_tasks)
+        x = self.train_x[self.order, :, tasks].transpose(0, 1, 3, 2)  # (E, N, F, T)
+        self.epoch_train_x = np.ascontiguousarray(x.reshape(-1, self.n_features,
+                                                            self.n_tasks))
+        self.epoch_train_y = np.ascontiguousarray(
+            self.train_y[self.order, tasks].reshape(-1, self.n_tasks))
 
     @classmethod
     def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
@@ -295,13 +353,21 @@ class TaskBatch:
         batch.n_tasks = train_y.shape[1]
         batch.n_features, batch.n_train, batch.n_valid = (train_x.shape[1], len(train_x),
                                                            len(valid_x))
+        batch.epochs = 1
+        batch.order = np.zeros((1, len(train_x), batch.n_tasks), np.int64)
+        batch.order[0] = np.arange(len(train_x))[:, None]
+        batch._epoch_examples()
         return batch
 
 
+def _key(task):
+    return (*_sizes(task), task.epochs)
+
+
 def group_tasks(tasks):
-    """[(indices, TaskBatch)] grouping `tasks` by (n_features, n_train, n_valid), in order of
-    first appearance; `indices` (list of int) are positions in `tasks`."""
+    """[(indices, TaskBatch)] grouping `tasks` by (n_features, n_train, n_valid, epochs), in
+    order of first appearance; `indices` (list of int) are positions in `tasks`."""
     groups = {}
     for i, task in enumerate(tasks):
-        groups.setdefault(_sizes(task), []).append(i)
+        groups.setdefault(_key(task), []).append(i)
     return [(idx, TaskBatch([tasks[i] for i in idx])) for idx in groups.values()]

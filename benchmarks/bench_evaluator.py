@@ -12,7 +12,12 @@ Workloads:
 
 Prints medians over repeats for one call per algorithm (Evaluator.__call__) and
 for batches of 100 algorithms in one kernel call (Evaluator.evaluate_batch, what
-eaRegularized uses), plus instruction executions per second.
+eaRegularized uses), plus instruction executions per second.  The 100 algorithms of a
+batch differ in an unused data field of their first Predict instruction, so they run
+one by one as in a search that evolves Predict and Learn; a last line per workload
+gives batches of 100 equal algorithms, which on 1 to 4 tasks run side by side as lanes
+(``interpreter.lane_groups``: as in configs/nonlinear.yaml, whose Predict and Learn are
+frozen).
 
     python benchmarks/bench_evaluator.py [--repeats 7]
 """
@@ -20,7 +25,7 @@ import argparse
 import statistics
 import time
 
-from azdeap import Algorithm, Evaluator, Memory, reference
+from azdeap import Algorithm, Evaluator, Memory, ops, reference
 from azdeap.tasks import make_tasks
 
 
@@ -45,6 +50,20 @@ def instructions_per_evaluation(algorithm, tasks):
     return len(tasks) * (setup + task.n_train * (predict + learn) + task.n_valid * predict)
 
 
+def distinct_copies(algorithm, n):
+    """n copies of algorithm that differ only in an unused data field (d2) of the
+    first Predict instruction, an op without data: they compute the same, but their
+    Predict components are not equal bit for bit."""
+    row = algorithm.sizes[0]
+    assert ops.OPS[algorithm.code[row, 0]].data is None
+    copies = []
+    for i in range(n):
+        data = algorithm.data.copy()
+        data[row, 2] = i
+        copies.append(Algorithm(algorithm.code.copy(), data, algorithm.sizes))
+    return copies
+
+
 def rate(function, n, repeats):
     """Median calls per second of function() over repeats of n calls."""
     rates = []
@@ -59,19 +78,23 @@ def rate(function, n, repeats):
 def bench(name, text, tasks, memory, repeats):
     algorithm = Algorithm.from_text(text)
     evaluator = Evaluator(tasks, memory)
-    batch = [algorithm] * 100
+    batch = distinct_copies(algorithm, 100)
+    equal = [algorithm] * 100
     evaluator(algorithm)  # compile / load the cache
     fitness = evaluator(algorithm)[0]
+    evaluator.evaluate_batch(equal)  # compile the kernel that runs lanes
     n = max(200, int(2e7 / instructions_per_evaluation(algorithm, tasks)))
     single = rate(lambda: evaluator(algorithm), n, repeats)
     batched = 100 * rate(lambda: evaluator.evaluate_batch(batch), max(2, n // 100), repeats)
+    lanes = 100 * rate(lambda: evaluator.evaluate_batch(equal), max(2, n // 100), repeats)
     per_eval = instructions_per_evaluation(algorithm, tasks)
     print("%s (fitness %.4f, %d instruction executions per evaluation)"
           % (name, fitness, per_eval))
     print("  one call per algorithm: %9.0f evaluations/s" % single)
-    print("  batches of 100:         %9.0f evaluations/s  %6.2f G instr/s  %.2f ns/instr"
-          % (batched, batched * per_eval / 1e9, 1e9 / (batched * per_eval)))
-    return single, batched
+    for what, value in (("batches of 100:        ", batched), ("100 equal algorithms:  ", lanes)):
+        print("  %s %9.0f evaluations/s  %6.2f G instr/s  %.2f ns/instr"
+              % (what, value, value * per_eval / 1e9, 1e9 / (value * per_eval)))
+    return single, batched, lanes
 
 
 def main(argv=None):

@@ -194,6 +194,15 @@ def test_train_budget_is_off_by_default_and_parsed_when_set():
     c = config_from_dict({"fitness": {"train_budget": {"baseline": "Linear_Regressor"}}})
     assert c.fitness.train_budget.baseline == "linear_regressor"
     assert config_from_dict(config_to_dict(c)) == c
+def test_task_epochs_reach_the_tasks():
+    from azdeap.experiment import build_tasks
+    c = config_from_dict({"tasks": {"search": [{"count": 2, "epochs": 3, "train": 5},
+                                               {"count": 1}]}})
+    assert [spec.epochs for spec in c.tasks.search] == [3, 1]
+    assert c.tasks.select[0].epochs == 1
+    assert config_from_dict(config_to_dict(c)) == c
+    tasks = build_tasks(c.tasks.search)
+    assert [(t.epochs, t.shuffle_seed) for t in tasks] == [(3, 11001), (3, 11012), (1, 11001)]
 
 
 def test_config_is_frozen():
@@ -261,6 +270,7 @@ def test_bad_integers_rejected(value):
      "expected a number > 0, got 0"),
     ({"memory": {"scalars": 1}}, "memory.scalars", ">= 2"),
     ({"tasks": {"select": [{"features": 300}]}}, "tasks.select[0].features", "1..256"),
+    ({"tasks": {"select": [{"epochs": 0}]}}, "tasks.select[0].epochs", ">= 1"),
     ({"tasks": {"final": []}}, "tasks.final", "non-empty list"),
     ({"tasks": {"search": [{"param_seeds": [1, "x"]}]}}, "tasks.search[0].param_seeds[1]",
      "got 'x'"),

@@ -889,3 +889,170 @@ def test_interpreter_source_has_no_op_numbers():
                        and isinstance(n.value, int) and n.value not in (0, 1, 2)]
             assert not (numbers and any("op" in name or "family" in name for name in names)), \
                 ast.unparse(node)
+
+
+# -- algorithms side by side (lanes) --------------------------------------------------
+
+LANE_MEMORY = Memory(7, 5, 2)
+# The outputs that random Predict and Learn instructions may write: not those the core
+# (LANE_CORE) learns with, but s2, which it adds to its prediction.
+SIDE_OUTPUTS = ((2, 5, 6), (3, 4), (0, 1))
+
+
+def random_rows(rng, n, op_codes, outputs=None):
+    """n random instructions of op_codes that fit LANE_MEMORY: code (n, 4), data (n, 3);
+    outputs: the output addresses allowed per kind (default: any writable)."""
+    code, data = np.zeros((n, 4), np.int32), np.zeros((n, 3))
+    for k in range(n):
+        op = int(rng.choice(op_codes))
+        spec = ops.OPS[op]
+        code[k, 0] = op
+        for column, kind in zip((1, 2), spec.inputs):
+            code[k, column] = rng.integers(0, LANE_MEMORY[kind])
+        code[k, 3] = (rng.integers(1 if spec.output != ops.MATRIX else 0,
+                                   LANE_MEMORY[spec.output]) if outputs is None
+                      else rng.choice(outputs[spec.output]))
+        data[k] = rng.uniform(0, 1, 3) if spec.data in (ops.VECTOR_CONST, ops.MATRIX_CONST) \
+            else rng.uniform(-1, 1, 3)
+        if spec.data == ops.MATRIX_CONST:
+            data[k, 2] = rng.uniform(-1, 1)
+        elif spec.data == ops.VECTOR_CONST:
+            data[k, 1] = rng.uniform(-1, 1)
+    return code, data
+
+
+LANE_CORE = """def Setup():
+def Predict():
+  s1 = dot(v1, v0)
+  s1 = s1 + s2
+def Learn():
+  s3 = s0 - s1
+  s3 = s4 * s3
+  v2 = s3 * v0
+  v1 = v1 + v2"""
+
+
+def random_setup(rng, all_ops):
+    """A random Setup that also sets the core's learning rate s4 (often large enough to
+    diverge) and weights v1, by a constant or a random op."""
+    code, data = random_rows(rng, int(rng.integers(0, 4)), all_ops)
+    rate, rate_data = random_rows(rng, 1, np.array([56, 59, 62]))
+    weights, weights_data = random_rows(rng, 1, np.array([57, 60, 63]))
+    rate[0, 3], weights[0, 3] = 4, 1
+    rate_data[0, :2] = np.abs(rate_data[0, :2]) * rng.choice([0.2, 1.5, 3.0])
+    order = rng.permutation(len(code) + 2)
+    return (np.concatenate((code, rate, weights))[order],
+            np.concatenate((data, rate_data, weights_data))[order])
+
+
+def programs_sharing_predict_learn(rng, n_kinds=3, per_kind=6, n_mixed=4):
+    """Programs in a shuffled order: n_kinds Predict-and-Learn pairs without random ops
+    (random instructions before a linear regressor's), each with per_kind random Setups
+    (random ops included), plus n_mixed programs whose Predict draws random numbers, and
+    one bad program."""
+    from azdeap import Algorithm
+    core = Algorithm.from_text(LANE_CORE)
+    all_ops = np.arange(1, 65)
+    deterministic = np.arange(1, 59)
+    parts = []
+    for _ in range(n_kinds):
+        n_predict, n_learn = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        predict = random_rows(rng, n_predict, deterministic, SIDE_OUTPUTS)
+        learn = random_rows(rng, n_learn, deterministic, SIDE_OUTPUTS)
+        shared = (np.concatenate((predict[0], core.code[:2], learn[0], core.code[2:])),
+                  np.concatenate((predict[1], core.data[:2], learn[1], core.data[2:])))
+        for _ in range(per_kind):
+            setup = random_setup(rng, all_ops)
+            parts.append((np.concatenate((setup[0], shared[0])),
+                          np.concatenate((setup[1], shared[1])),
+                          (len(setup[0]), n_predict + 2, n_learn + 4)))
+    for _ in range(n_mixed):
+        setup = random_setup(rng, all_ops)
+        parts.append((np.concatenate((setup[0], [[62, 0, 0, 2]], core.code)),
+                      np.concatenate((setup[1], [[0.0, 0.1, 0.0]], core.data)),
+                      (len(setup[0]), 3, 4)))   # s2 = gaussian(0, 0.1) in Predict
+    code, data, sizes = parts[0]
+    bad = code.copy()
+    bad[0, 3] = 99       # address out of range, in Setup: the others of its kind run on
+    parts.append((bad, data, sizes))
+    order = rng.permutation(len(parts))
+    parts = [parts[i] for i in order]
+    return programs_of(np.concatenate([p[0] for p in parts]),
+                       np.concatenate([p[1] for p in parts]), [p[2] for p in parts])
+
+
+def one_by_one(programs, batch, rng_state, **options):
+    """interpreter.run of each program alone, in order, on the same generator state."""
+    runs = [interpreter.run(programs.take([b]), batch, memory=LANE_MEMORY, rng_state=rng_state,
+                            **options) for b in range(len(programs))]
+    return [np.concatenate([getattr(r, field) for r in runs])
+            for field in ("fitness", "train_steps", "status")] + [
+        np.concatenate([r.hashes for r in runs]) if options.get("fingerprint") else None]
+
+
+@pytest.mark.parametrize("n_tasks", [1, 3])
+@pytest.mark.parametrize("options", [{}, {"fingerprint": True, "n_train": 7, "n_valid": 5},
+                                     {"rng_reseed": 11, "fingerprint": True},
+                                     {"max_abs_error": 3.0}])
+def test_lanes_equal_one_by_one(n_tasks, options):
+    """Algorithms sharing Predict and Learn run side by side give each the fitness, train
+    steps, fingerprints and random draws it gets alone, bit for bit; so do the others of
+    the batch, whose random draws come in the same order."""
+    rng = np.random.default_rng(21 + n_tasks)
+    programs = programs_sharing_predict_learn(rng)
+    batch = linear_batch(n_tasks=n_tasks, F=3, n_train=12, n_valid=6, seed=n_tasks)
+    together_state, alone_state = np.array([5], np.uint64), np.array([5], np.uint64)
+    together = interpreter.run(programs, batch, memory=LANE_MEMORY, rng_state=together_state,
+                               **options)
+    fitness, steps, status, hashes = one_by_one(programs, batch, alone_state, **options)
+    np.testing.assert_array_equal(together.fitness, fitness)
+    np.testing.assert_array_equal(together.train_steps, steps)
+    np.testing.assert_array_equal(together.status, status)
+    if options.get("fingerprint"):  # a bad program's hashes are not set
+        np.testing.assert_array_equal(together.hashes[status == 0], hashes[status == 0])
+    assert together_state[0] == alone_state[0]
+    # not vacuous: bad, stopped and surviving programs, and distinct fitnesses
+    assert (status != interpreter.OK).sum() == 1
+    assert len(np.unique(fitness)) >= 4 and (fitness == 0).any()
+    _, _, start, members = interpreter.lane_groups(programs, n_tasks)
+    assert len(start) == 4  # the 3 kinds, one of them with a bad member
+    assert any(len(set(steps[members[i:j]])) > 1 for i, j in zip(start, start[1:]))
+
+
+def test_lane_groups_pick_equal_predict_learn_without_random_ops():
+    from azdeap import Algorithm
+    core = Algorithm.from_text(LANE_CORE)
+
+    def program(setup_value, predict_data=0.0, draw=False):
+        code = np.concatenate(([[56, 0, 0, 4]], core.code))
+        data = np.concatenate(([[setup_value, 0, 0]], core.data))
+        data[1, 0] = predict_data   # an unused field of Predict's first instruction
+        if draw:
+            code[2] = [62, 0, 0, 2]
+        return code, data
+
+    def groups(kinds, n_tasks):
+        parts = [program(i * 0.01, *kind) for i, kind in enumerate(kinds)]
+        programs = programs_of(np.concatenate([c for c, _ in parts]),
+                               np.concatenate([d for _, d in parts]), [(1, 2, 4)] * len(kinds))
+        found = interpreter.lane_groups(programs, n_tasks)
+        if found is None:
+            return None
+        group, member, start, members = found
+        for b in range(len(kinds)):   # the arrays agree with each other
+            assert group[b] < 0 or (members[member[b]] == b
+                                    and start[group[b]] <= member[b] < start[group[b] + 1])
+        return group.tolist()
+
+    # Setup may differ; Predict and Learn must be equal bit for bit, without random ops
+    assert groups([(0.0,), (0.0,), (-0.0,), (0.0, True), (0.0,), (-0.0,)], 2) == [
+        0, 0, 1, -1, 0, 1]
+    assert groups([(0.0,)] * 2, interpreter.LANE_TASKS + 1) is None
+    assert groups([(0.0, True)] * 2, 2) is None
+    # one task: kinds of at least 4, holding 80% of the programs
+    assert groups([(0.0,)] * 3 + [(1.0,)] * 3, 1) is None
+    assert groups([(0.0,)] * 4 + [(1.0,)], 1) == [0, 0, 0, 0, -1]
+    assert groups([(0.0,)] * 4 + [(1.0,), (2.0,)], 1) is None
+    # at most LANES lanes: a kind splits into groups as equal as can be
+    most = interpreter.LANES // 4
+    assert groups([(0.0,)] * (most + 2), 4) == [0] * (most // 2 + 1) + [1] * (most // 2 + 1)

@@ -1,3 +1,4 @@
+import dataclasses
 import pickle
 
 import numpy as np
@@ -198,8 +199,10 @@ def test_task_batch_mismatch():
     a = scalar_linear_regression(4, 20, 10, 1, 1)
     with pytest.raises(ValueError, match="n_features, n_train, n_valid"):
         TaskBatch([a, scalar_linear_regression(4, 21, 10, 1, 1)])
-    with pytest.raises(ValueError, match=r"\(8, 20, 10\)"):
+    with pytest.raises(ValueError, match=r"\(8, 20, 10, 1\)"):
         TaskBatch([a, scalar_linear_regression(8, 20, 10, 1, 1)])
+    with pytest.raises(ValueError, match=r"epochs\) = \(4, 20, 10, 2\) but .* \(4, 20, 10, 1\)"):
+        TaskBatch([a, dataclasses.replace(a, epochs=2)])
     with pytest.raises(ValueError):
         TaskBatch([])
 
