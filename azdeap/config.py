@@ -239,6 +239,7 @@ class Fec:
     valid: int = _f(10, _int(0))
     cache_size: int = _f(100000, _POSITIVE)
     forget_every: int = _f(100, _POSITIVE)
+    by_form: bool = _f(False, _bool)   # answer by pruned form before the fingerprint
 
 
 @dataclass(frozen=True)

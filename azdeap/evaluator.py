@@ -168,7 +168,7 @@ class Evaluator(ProcessLocal):
         return part
 
     def task_fitnesses(self, algorithms, n_train=None, n_valid=None, fingerprint=False,
-                       rng_reseed=-1, epochs=None):
+                       rng_reseed=-1, epochs=None, pruned=False):
         """Run algorithms on every task.
 
         Returns (fitness (B, n_tasks), train_steps (B,), hashes (B, n_tasks) or None).
@@ -178,7 +178,9 @@ class Evaluator(ProcessLocal):
         (a fingerprint must not depend on what ran before); epochs=1 runs only the first
         epoch of tasks that have more (``interpreter.run``).  n_train and n_valid are
         integers >= 0 (TypeError or ValueError otherwise); with n_valid=0 nothing is
-        validated and every fitness is 0.
+        validated and every fitness is 0.  pruned: the algorithms hold only their live
+        code already, as this run would prune it (``liveness.prune_programs`` with
+        reseeded as rng_reseed >= 0): not pruned again.
         """
         if n_train is not None:
             n_train = check_integer(n_train, "n_train", 0)
@@ -186,9 +188,11 @@ class Evaluator(ProcessLocal):
             n_valid = check_integer(n_valid, "n_valid", 0)
         programs = Programs.stack(algorithms)
         costed = programs   # what the train budget counts: the live code when pruning
-        if self.prune:
-            costed = _prune(programs, self.memory, True)[0]
-            programs = costed if rng_reseed >= 0 else _prune(programs, self.memory, False)[0]
+        if self.prune and not pruned:
+            programs = _prune(programs, self.memory, rng_reseed >= 0)[0]
+            costed = programs
+            if self.train_budget is not None and rng_reseed < 0:   # as a fingerprint prunes
+                costed = _prune(Programs.stack(algorithms), self.memory, True)[0]
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
                                 fingerprint, rng_reseed, epochs) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification

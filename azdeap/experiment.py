@@ -152,7 +152,8 @@ def build_toolbox(config, search_tasks):
                                      hurdles.percentile)
     fec = config.fitness.fec
     if fec is not None:
-        evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every)
+        evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every,
+                       fec.by_form)
     evo = config.evolution
     toolbox = regularized(config.search_space(), evaluate, evo.tournament, evo.mutations,
                           evo.mutate_prob, evo.constant_rule,

@@ -50,12 +50,15 @@ def _inner_evaluator(evaluate):
 class FEC(ProcessLocal):
     """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one)."""
 
-    def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100):
-        """TypeError or ValueError, one line, unless evaluator is an ``Evaluator`` (or
-        a wrapper with ``evaluate_batch`` and an Evaluator as ``evaluator``) and the
-        numbers are integers with train >= 1 and train + valid >= 2 (a fingerprint
-        without a prediction made after Learn cannot tell algorithms apart),
-        cache_size, forget_every >= 1."""
+    def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100,
+                 by_form=False):
+        """by_form: with a pruning Evaluator, answer an algorithm whose live code the
+        cache has seen before its fingerprint run (see ``evaluate_batch``).  TypeError or
+        ValueError, one line, unless evaluator is an ``Evaluator`` (or a wrapper with
+        ``evaluate_batch`` and an Evaluator as ``evaluator``) and the numbers are
+        integers with train >= 1 and train + valid >= 2 (a fingerprint without a
+        prediction made after Learn cannot tell algorithms apart), cache_size,
+        forget_every >= 1."""
         if _inner_evaluator(evaluator) is None:
             raise TypeError("FEC: evaluator must be an azdeap.evaluator.Evaluator or a "
                             "wrapper of one (evaluate_batch, an Evaluator as .evaluator), "
@@ -67,6 +70,9 @@ class FEC(ProcessLocal):
         if train + valid < 2:
             raise ValueError("FEC: train + valid must be >= 2 (a prediction after Learn must "
                              "be hashed), got train=%d, valid=%d" % (train, valid))
+        if not isinstance(by_form, (bool, np.bool_)):
+            raise TypeError("FEC: by_form must be True or False, got %r" % (by_form,))
+        self.by_form = bool(by_form)
         self.evaluator = evaluator   # evaluates the misses
         self.probe = _inner_evaluator(evaluator)   # fingerprints
         self.cache = OrderedDict()   # fingerprint -> entry
@@ -84,7 +90,7 @@ class FEC(ProcessLocal):
         """A list of ``Evaluation`` tuples: cached ones where the pruned form or the
         fingerprint hits.
 
-        With a pruning evaluator, each algorithm's live code (as a fingerprint runs it)
+        With ``by_form`` and a pruning evaluator, each algorithm's live code (as a fingerprint runs it)
         is looked up first: a program whose pruned form maps to an entry still in the
         cache is answered without running at all.  The form's map shares entries with
         the fingerprints', so a use by either counts towards ``forget_every`` and
@@ -96,7 +102,7 @@ class FEC(ProcessLocal):
         results = [None] * len(algorithms)
         probed, forms = range(len(algorithms)), None
         to_probe = algorithms
-        if self.probe.prune:
+        if self.by_form and self.probe.prune:
             memory = self.probe.memory
             programs, status = _prune(Programs.stack(algorithms), memory, True)
             raise_on_bad_status(status, algorithms, memory)
@@ -107,7 +113,7 @@ class FEC(ProcessLocal):
             to_probe = programs if len(probed) == len(algorithms) else programs.take(probed)
         _, probe_steps, hashes = self.probe.task_fitnesses(
             to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED,
-            epochs=1)
+            epochs=1, pruned=forms is not None)
         probe_steps = probe_steps.tolist()
         missed = {}  # fingerprint -> indices of the algorithms that share it
         for j, b in enumerate(probed):

@@ -49,12 +49,13 @@ def with_swapped_operands(learning_rate=0.001):
 
 
 def fec_of(tasks, prune=True, **kwargs):
-    return FEC(Evaluator(tasks, MEMORY, prune=prune), **kwargs)
+    """An FEC around an Evaluator on tasks; looking up pruned forms when it prunes."""
+    return FEC(Evaluator(tasks, MEMORY, prune=prune), by_form=prune, **kwargs)
 
 
 @pytest.fixture(params=[True, False], ids=["pruning", "not pruning"])
 def prune(request):
-    """Whether the FEC's evaluator prunes (then the FEC looks up pruned forms first)."""
+    """Whether the FEC's evaluator prunes (then ``fec_of`` looks up pruned forms first)."""
     return request.param
 
 
@@ -120,7 +121,7 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks, prune):
     algorithms = [generator.initRandom(Algorithm, space) for _ in range(60)]
     plain = [e[0] for e in Evaluator(tasks, space.memory).evaluate_batch(algorithms)]
     for alg, expected in zip(algorithms, plain):
-        fec = FEC(Evaluator(tasks, space.memory, prune=prune))  # fresh: the first is a miss
+        fec = FEC(Evaluator(tasks, space.memory, prune=prune), by_form=prune)  # fresh: a miss first
         first, second = fec(alg), fec(alg)
         assert not first.cached and second.cached
         assert first[0] == expected and second[0] == expected
@@ -128,7 +129,7 @@ def test_fec_equals_plain_evaluation_on_random_algorithms(tasks, prune):
         assert second.train_steps == probe
         assert first.train_steps == probe + Evaluator(tasks, space.memory)(alg).train_steps
     # one shared cache, batched: misses equal the plain fitness, all repeats hit
-    fec = FEC(Evaluator(tasks, space.memory, prune=prune))
+    fec = FEC(Evaluator(tasks, space.memory, prune=prune), by_form=prune)
     once = fec.evaluate_batch(algorithms)
     for result, expected in zip(once, plain):
         if not result.cached:
@@ -364,3 +365,19 @@ def test_the_form_includes_the_component_sizes(tasks):
     hit = fec(in_predict)
     assert hit.cached and hit.train_steps == 10 * N_TASKS
     assert fec.stats()["form_hits"] == 0
+
+
+def test_by_form_is_off_by_default_and_pruned_probes_are_not_pruned_again(
+        tasks, readme_regressor, monkeypatch):
+    fec = FEC(Evaluator(tasks, MEMORY))
+    fec(readme_regressor())
+    assert fec(with_dead_code()).cached and fec.stats()["form_hits"] == 0   # by fingerprint
+    import azdeap.evaluator as evaluator_module
+    calls = []
+    real = evaluator_module._prune
+    monkeypatch.setattr(evaluator_module, "_prune", lambda *a: calls.append(a) or real(*a))
+    by_form = fec_of(tasks)
+    by_form(readme_regressor(0.02))   # the FEC prunes; the probe does not prune again,
+    assert len(calls) == 1            # the full run does
+    with pytest.raises(TypeError, match="^FEC: by_form must be True or False, got 1$"):
+        FEC(Evaluator(tasks, MEMORY), by_form=1)
