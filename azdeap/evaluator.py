@@ -189,10 +189,12 @@ class Evaluator(ProcessLocal):
         programs = Programs.stack(algorithms)
         costed = programs   # what the train budget counts: the live code when pruning
         if self.prune and not pruned:
-            programs = _prune(programs, self.memory, rng_reseed >= 0)[0]
-            costed = programs
-            if self.train_budget is not None and rng_reseed < 0:   # as a fingerprint prunes
-                costed = _prune(Programs.stack(algorithms), self.memory, True)[0]
+            live = None
+            if len(programs) > 1:   # for one program the call costs more than it saves
+                programs = live = _prune(programs, self.memory, rng_reseed >= 0)[0]
+            if self.train_budget is not None:   # the live code, as a fingerprint prunes it
+                costed = (live if live is not None and rng_reseed >= 0
+                          else _prune(Programs.stack(algorithms), self.memory, True)[0])
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
                                 fingerprint, rng_reseed, epochs) for _, batch in self.groups]
         if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification

@@ -1,5 +1,6 @@
 """What FEC, live-code pruning and hurdles each buy: every on/off combination of the
-three, on the demo and on a classification search.
+three (and the FEC's lookup by pruned form, ``fec.by_form``, with the other two on), on
+the demo and on a classification search.
 
     python benchmarks/bench_ablation.py [--seeds 1 2] [--workloads demo classification]
 
@@ -72,12 +73,13 @@ def workloads(directory):
     return {"demo": demo, "classification": classification}
 
 
-def variant(config, fec, prune, hurdles):
-    """config with FEC, pruning and hurdles on or off."""
+def variant(config, fec, prune, hurdles, by_form=False):
+    """config with FEC, pruning and hurdles on or off (and the FEC's lookup by pruned
+    form)."""
     fitness = config.fitness
-    default_fec = load_config(None).fitness.fec
+    default_fec = dataclasses.replace(load_config(None).fitness.fec, by_form=by_form)
     return dataclasses.replace(config, fitness=dataclasses.replace(
-        fitness, fec=(fitness.fec or default_fec) if fec else None, prune=prune,
+        fitness, fec=default_fec if fec else None, prune=prune,
         hurdles=config_from_dict({"fitness": {"hurdles": HURDLES}}).fitness.hurdles
         if hurdles else None))
 
@@ -121,7 +123,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--workloads", nargs="+", default=["demo", "classification"])
     args = parser.parse_args(argv)
-    combinations = list(itertools.product((False, True), repeat=3))
+    combinations = list(itertools.product((False, True), repeat=3)) + [(True, True, False, True)]
     with tempfile.TemporaryDirectory() as directory:
         configs = workloads(directory)
         for name in args.workloads:
@@ -131,14 +133,14 @@ def main(argv=None):
             for combination in combinations:
                 search(variant(warm, *combination), 0)
             print("\n%s (medians over seeds %s)" % (name, " ".join(map(str, args.seeds))))
-            print("| FEC | prune | hurdles | individuals/s | train steps/individual | "
+            print("| FEC | prune | hurdles | FEC by form | individuals/s | train steps/individual | "
                   "FEC hits % | by form % | stopped % | best search fitness |")
-            print("|---|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|")
             for combination in combinations:
                 rows = [search(variant(base, *combination), seed) for seed in args.seeds]
                 median = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
-                print("| %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.4f |" % (
-                    *("on" if on else "off" for on in combination),
+                print("| %s | %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.4f |" % (
+                    *("on" if on else "off" for on in (combination + (False,))[:4]),
                     *(median[key] for key in ("individuals/s", "steps/individual",
                                                "FEC hits %", "by form %", "stopped %",
                                                "best fitness"))), flush=True)

@@ -3,8 +3,8 @@
     python benchmarks/bench_experiment.py [--seeds 1 2 3] [--max-train-steps 2e8] [--no-prune]
 
 Runs ``azdeap.experiment.run_experiment`` (evolution on T_search until the budget, then
-the candidate's T_select evaluation) once per seed on configs/demo.yaml with
-``experiments: {max: 1}``, after a short warm-up experiment (imports and numba's cache
+the candidate's T_select evaluation) once per seed on configs/demo.yaml (that of the
+azdeap imported, so each version reads its own) with ``experiments: {max: 1}``, after a short warm-up experiment (imports and numba's cache
 loads are excluded).  It uses only API that older azdeap versions have too, and does not
 put its own repository on ``sys.path``: run it from another directory to time whichever
 azdeap ``import`` finds, e.g. an installed older version against this one on PYTHONPATH.
@@ -21,7 +21,7 @@ import azdeap
 from azdeap.config import load_config
 from azdeap.experiment import run_experiment
 
-DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(azdeap.__file__))),
                     "configs", "demo.yaml")
 
 

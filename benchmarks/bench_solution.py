@@ -1,8 +1,8 @@
 """Expected CPU seconds to a solved demo: experiments x seconds / solutions.
 
-    python benchmarks/bench_solution.py [--seeds 1000 1040] [--config configs/demo.yaml]
+    python benchmarks/bench_solution.py [--seeds 1000 1040] [--config FILE]
 
-Runs one experiment (``azdeap.experiment.run_experiment``: evolution on T_search, then
+The config defaults to configs/demo.yaml of the azdeap imported.  Runs one experiment (``azdeap.experiment.run_experiment``: evolution on T_search, then
 the candidate's T_select evaluation) per seed in ``range(first, last)``, one after the
 other in this process, after a short warm-up experiment, and prints for each its CPU
 seconds and whether its candidate's T_select fitness exceeds the sufficient fitness;
@@ -20,7 +20,7 @@ import azdeap
 from azdeap.config import load_config
 from azdeap.experiment import run_experiment
 
-DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(azdeap.__file__))),
                     "configs", "demo.yaml")
 
 
