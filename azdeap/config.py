@@ -348,8 +348,9 @@ def _cross_check(config):
     if fec is not None and fec.train + fec.valid < 2:
         raise _Invalid("fitness.fec", "train + valid must be >= 2 (a prediction after Learn "
                        "must be hashed), got %d + %d" % (fec.train, fec.valid))
-    if config.fitness.hurdles is not None:
-        _check_hurdles(config.fitness.hurdles, config.tasks.search)
+    if config.fitness.hurdles is not None:   # each island's evaluator has one group
+        for specs in task_groups(config.tasks.search):
+            _check_hurdles(config.fitness.hurdles, specs)
     if config.evolution.init not in ("random", "noop"):
         _check_listing(config.evolution.init, config.memory)
 
@@ -369,6 +370,8 @@ def _check_hurdles(hurdles, search):
         raise _Invalid("fitness.hurdles", "the cheap part (tasks %s, train %s) must be smaller "
                        "than the search tasks (%d tasks, up to %d training examples)"
                        % (hurdles.tasks, hurdles.train, n_tasks, most_train))
+
+
 def task_groups(specs) -> tuple:
     """The task specs of each ``group`` (a tuple of specs per group, groups in increasing
     order); island i of a search uses group i mod the number of groups."""

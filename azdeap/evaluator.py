@@ -122,6 +122,8 @@ class Evaluator(ProcessLocal):
     naming it.
     """
 
+    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
+
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
                  seed=0, prune=True, train_budget=None):
         if train_budget is not None and not isinstance(train_budget, TrainBudget):
@@ -186,20 +188,18 @@ class Evaluator(ProcessLocal):
             n_train = check_integer(n_train, "n_train", 0)
         if n_valid is not None:
             n_valid = check_integer(n_valid, "n_valid", 0)
-        programs = Programs.stack(algorithms)
-        costed = programs   # what the train budget counts: the live code when pruning
-        if self.prune and not pruned:
-            live = None
-            if len(programs) > 1:   # for one program the call costs more than it saves
-                programs = live = _prune(programs, self.memory, rng_reseed >= 0)[0]
-            if self.train_budget is not None:   # the live code, as a fingerprint prunes it
-                costed = (live if live is not None and rng_reseed >= 0
-                          else _prune(Programs.stack(algorithms), self.memory, True)[0])
+        programs = costed = Programs.stack(algorithms)   # costed: what the budget counts
+        live = None   # the live code as a fingerprint prunes it
+        if self.train_budget is not None:   # checked here: over-budget programs do not run
+            live, status = _prune(programs, self.memory, True)
+            raise_on_bad_status(status, algorithms, self.memory)
+            if self.prune:
+                costed = live
+        if self.prune and not pruned and len(programs) > 1:   # for one, the call costs more
+            programs = (live if live is not None and rng_reseed >= 0
+                        else _prune(programs, self.memory, rng_reseed >= 0)[0])
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
                                 fingerprint, rng_reseed, epochs) for _, batch in self.groups]
-        if n_valid == 0:   # the kernel's fitness would be 0 / 0: NaN in classification
-            for group in runs:
-                group.fitness[:] = 0.0
         if len(runs) == 1:
             return runs[0].fitness, runs[0].train_steps, runs[0].hashes
         # put each group's tasks back in their places in the task list

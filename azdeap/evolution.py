@@ -9,9 +9,6 @@ import numpy as np
 from deap import base, tools
 
 from azdeap.algorithm import clone
-from azdeap.evaluator import Evaluator
-from azdeap.fec import FEC
-from azdeap.hurdles import Hurdles
 from azdeap.programs import Programs, ProgramSlots
 from azdeap.selection import replaceOldest
 
@@ -137,9 +134,8 @@ class _ArrayBreeding:
     def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
         self.population, self.toolbox = population, toolbox
         self.select_batch, self.mutate_batch = select_batch, mutate_batch
-        self.make_children = make_children or not isinstance(
-            getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None),
-            (Evaluator, FEC, Hurdles))
+        owner = getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None)
+        self.make_children = make_children or not getattr(owner, "takes_programs", False)
         self.programs = ProgramSlots(Programs.stack(population))
         self.values = np.array([ind.fitness.values for ind in population], np.float64)
         self.weights = np.array(population[0].fitness.weights)
@@ -263,7 +259,8 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
     The individuals of the list are made only where needed: each cycle's children when
     there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s,
-    ``FEC``'s or ``Hurdles``' (those get them as stacked programs), the whole population
+    ``FEC``'s or ``Hurdles``' (those get them as stacked programs: their class attribute
+    ``takes_programs`` says so), the whole population
     at each logbook record when there are ``stats``, and at the end; each child at most
     once, as a copy of its parent.  With another ``replace`` the loop breeds on the
     list, using either batch form alone (``select_batch`` on the fitness array,

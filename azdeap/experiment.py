@@ -171,7 +171,7 @@ class ExperimentResult(NamedTuple):
 
 
 _TOOLBOXES = OrderedDict()   # (experiment key, task specs) -> (toolbox, evaluator)
-_KEEP = 8                    # toolboxes kept per process (one per live experiment and group)
+_KEEP = 8                    # experiments whose toolboxes (one per group) a process keeps
 _runs = itertools.count()
 
 
@@ -189,7 +189,7 @@ def _island_toolbox(config, experiment, specs):
             evaluator = evaluator.evaluator
         entry = toolbox, evaluator
         _TOOLBOXES[key] = entry
-        while len(_TOOLBOXES) > _KEEP:
+        while len({kept[0] for kept in _TOOLBOXES}) > _KEEP:
             _TOOLBOXES.popitem(last=False)
     _TOOLBOXES.move_to_end(key)
     return entry

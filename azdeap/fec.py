@@ -50,6 +50,8 @@ def _inner_evaluator(evaluate):
 class FEC(ProcessLocal):
     """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one)."""
 
+    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
+
     def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100,
                  by_form=False):
         """by_form: with a pruning Evaluator, answer an algorithm whose live code the

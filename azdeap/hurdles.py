@@ -50,6 +50,8 @@ class Hurdles(ProcessLocal):
     than the full evaluation.
     """
 
+    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
+
     def __init__(self, evaluator: Evaluator, tasks: Optional[int] = None,
                  train: Optional[int] = None, percentile: float = 75.0):
         if not isinstance(evaluator, Evaluator):

@@ -562,8 +562,9 @@ def _score_validation_example(mem, label, loss, alive, n_alive, classification,
 
 @_inline
 def _task_fitness(alive, classification, loss, n_valid):
-    """One task's fitness from its summed validation loss (docs/design.md, "Fitness")."""
-    if not alive:
+    """One task's fitness from its summed validation loss (docs/design.md, "Fitness");
+    0 without validation examples."""
+    if not alive or n_valid == 0:
         return 0.0
     if classification:
         return 1.0 - loss / n_valid

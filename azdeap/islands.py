@@ -137,8 +137,9 @@ def run_epoch(toolbox, evaluator, island: Island, limits: Tuple, population_size
 
 def _unpacked(packed):
     """The individuals of a packed population: those it was packed from when this
-    process packed and kept it, else ``unpack``'s; a new list either way."""
-    kept = _UNPACKED.get(id(packed))
+    process packed and kept it (taken out: the epoch keeps its own), else ``unpack``'s;
+    a new list either way."""
+    kept = _UNPACKED.pop(id(packed), None)
     if kept is not None and kept[0] is packed:
         return list(kept[1])
     return unpack(packed)

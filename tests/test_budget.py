@@ -20,17 +20,8 @@ from azdeap.tasks import make_tasks
 MEMORY = Memory(5, 3, 1)
 # The README regressor with one MATRIX_GAUSSIAN_SET added to Setup: costly once, so over
 # a budget of the plain regressor on short tasks only.
-HEAVY_SETUP = """\
-def Setup():
-  s2 = 0.01
-  m0 = gaussian(0.0, 0.1, (n_features, n_features))
-def Predict():
-  s1 = dot(v0, v1)
-def Learn():
-  s3 = s0 - s1
-  s4 = s3 * s2
-  v2 = s4 * v0
-  v1 = v1 + v2"""
+HEAVY_SETUP = reference.LINEAR_REGRESSOR.format(learning_rate=0.01).replace(
+    "  s2 = 0.01\n", "  s2 = 0.01\n  m0 = gaussian(0.0, 0.1, (n_features, n_features))\n")
 # The same with the matrix live (it reaches v1, which Predict reads): with pruning on, the
 # budget counts only the live code (docs/design.md, "Live code").
 HEAVY_LIVE = HEAVY_SETUP.replace("(n_features, n_features))\n",
@@ -159,3 +150,14 @@ def test_with_pruning_the_budget_counts_only_live_code():
     assert (pruning[1][0], pruning[1].train_steps) == (0.0, 0)
     full = Evaluator(tasks, MEMORY, train_budget=budget, prune=False).evaluate_batch([dead])
     assert (full[0][0], full[0].train_steps) == (0.0, 0)
+
+
+def test_a_bad_program_over_budget_is_still_named():
+    """Over-budget programs do not run, so the evaluator checks them itself."""
+    tasks = make_tasks("linear", 1, 4, 10, 50)
+    evaluator = Evaluator(tasks, MEMORY, train_budget=TrainBudget("linear_regressor", 1.5))
+    bad = Algorithm.from_text(HEAVY_LIVE.replace("s1 = dot(v0, v1)", "s7 = dot(v0, v1)"))
+    assert evaluator.train_budget.over(Programs.stack([Algorithm.from_text(HEAVY_LIVE)]),
+                                       10).all()
+    with pytest.raises(ValueError, match="^algorithm 1: address out of range"):
+        evaluator.evaluate_batch([reference.linear_regressor(), bad])
