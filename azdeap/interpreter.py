@@ -29,7 +29,7 @@ from numba import njit
 
 from azdeap import ops
 from azdeap.programs import Programs
-from azdeap.space import Memory, check_array, check_memory
+from azdeap.space import Memory, check_array, check_integer, check_memory
 from azdeap.tasks import TaskBatch
 
 U = np.uint64
@@ -1065,11 +1065,15 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
         raise ValueError("cells must be %d contiguous float64 values for memory %r, %d "
                          "features and %d tasks" % (size, tuple(memory), tasks.n_features,
                                                     n_tasks))
-    n_train = tasks.n_train if n_train is None else min(n_train, tasks.n_train)
-    n_valid = tasks.n_valid if n_valid is None else min(n_valid, tasks.n_valid)
-    if epochs is not None and not (type(epochs) is int and 1 <= epochs <= tasks.epochs):
-        raise ValueError("epochs must be an integer in 1..%d (the tasks' epochs), got %r"
-                         % (tasks.epochs, epochs))
+    n_train = (tasks.n_train if n_train is None
+               else min(check_integer(n_train, "n_train", 0), tasks.n_train))
+    n_valid = (tasks.n_valid if n_valid is None
+               else min(check_integer(n_valid, "n_valid", 0), tasks.n_valid))
+    if epochs is not None:
+        epochs = check_integer(epochs, "epochs", 1)
+        if epochs > tasks.epochs:
+            raise ValueError("epochs must be an integer in 1..%d (the tasks' epochs), got %r"
+                             % (tasks.epochs, epochs))
     train_x, train_y, n_epochs = tasks.train_x, tasks.train_y, 1
     if tasks.epochs > 1 and epochs != 1 and 0 < n_train == tasks.n_train:
         train_x, train_y = tasks.epoch_train_x, tasks.epoch_train_y

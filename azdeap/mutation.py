@@ -448,7 +448,7 @@ def _mutate_one(kind, code, data, first, sizes, t):
     if kind == _ALTER_PARAM and size:
         i = start + int(np.random.random() * size)
         op = code[i, 0]
-        if t.n_choices[op]:
+        if 0 <= op < t.n_choices.shape[0] and t.n_choices[op]:   # else the kernel reports it
             column = t.choices[op, int(np.random.random() * t.n_choices[op])]
             if column == _ALTER_DATA:
                 _alter_row_data(data, i, t.data_kinds[op], t.paper)

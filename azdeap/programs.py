@@ -44,8 +44,10 @@ class Programs:
         if len(sizes) != len(offsets):
             raise ValueError("Programs: offsets and sizes must have one row per program, got "
                              "shapes %s and %s" % (offsets.shape, sizes.shape))
-        outside = (offsets < 0) | (sizes < 0).any(axis=1) | (offsets + sizes.sum(axis=1)
-                                                            > len(code))
+        n = len(code)   # each term bounded first, so that the sum cannot overflow
+        outside = ((offsets < 0) | (offsets > n) | (sizes < 0).any(axis=1)
+                   | (sizes > n).any(axis=1))
+        outside |= offsets + np.where(outside[:, None], 0, sizes).sum(axis=1) > n
         if outside.any():
             b = int(np.flatnonzero(outside)[0])
             raise ValueError("Programs: program %d (offset %d, sizes %s) is not within the %d "
@@ -99,9 +101,10 @@ class Programs:
         return algorithm
 
     def take(self, indices) -> "Programs":
-        """The programs at indices, stacked anew."""
+        """The programs at indices (integers in 0..len - 1), stacked anew; IndexError
+        or TypeError otherwise."""
         return Programs._of(*_gather(self.code, self.data, self.offsets, self.sizes,
-                                     np.asarray(indices, np.int64)))
+                                     _checked_indices(indices, len(self), "Programs.take")))
 
     def __getstate__(self):
         return self.code, self.data, self.offsets, self.sizes
@@ -150,12 +153,30 @@ class ProgramSlots:
     def put(self, slots, programs: Programs):
         """Copy programs into slots (one each)."""
         mine = self.programs
+        slots = _checked_indices(slots, len(self), "ProgramSlots.put")
+        if len(slots) != len(programs):
+            raise ValueError("ProgramSlots.put: %d slots for %d programs"
+                             % (len(slots), len(programs)))
         longest = _scatter(mine.code, mine.data, mine.offsets, mine.sizes, self.room,
-                           np.asarray(slots, np.int64), programs.code, programs.data,
-                           programs.offsets, programs.sizes)
+                           slots, programs.code, programs.data, programs.offsets,
+                           programs.sizes)
         if longest > self.room:  # nothing was copied
             self._respace(mine, max(longest, 2 * self.room))
             self.put(slots, programs)
+
+
+def _checked_indices(indices, n, who):
+    """indices as int64 if they are integers in 0..n - 1 (the numba copies that read them
+    have no bounds checks); TypeError or IndexError, one line, naming who otherwise."""
+    indices = np.asarray(indices)
+    if indices.size == 0:
+        return np.empty(0, np.int64)
+    if indices.dtype.kind not in "iu":
+        raise TypeError("%s: indices must be integers, got %s" % (who, indices.dtype))
+    indices = indices.astype(np.int64, copy=False).reshape(-1)
+    if indices.min() < 0 or indices.max() >= n:
+        raise IndexError("%s: an index is outside 0..%d" % (who, n - 1))
+    return indices
 
 
 @njit(cache=True)

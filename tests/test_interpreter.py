@@ -763,6 +763,9 @@ def run_with(**changes):
                                     "(1,), got list"),
     ({"programs": [1, 2]}, TypeError, "programs must be an azdeap.programs.Programs, got list"),
     ({"tasks": "tasks"}, TypeError, "tasks must be an azdeap.tasks.TaskBatch, got str"),
+    ({"n_valid": -1}, ValueError, "n_valid must be >= 0, got -1"),
+    ({"n_train": 2.5}, TypeError, "n_train must be an integer, got 2.5"),
+    ({"epochs": 0}, ValueError, "epochs must be >= 1, got 0"),
 ])
 def test_run_checks_its_arguments(changes, error, message):
     with pytest.raises(error) as raised:

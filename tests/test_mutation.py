@@ -604,3 +604,12 @@ def test_batch_draws_instructions_as_the_generator(memory, stat):
                 assert abs(mine[:, column].max() - theirs[:, column].max()) < 0.02
             else:
                 assert not mine[:, column].any()
+
+
+def test_alter_param_leaves_an_unknown_op_for_the_interpreter_to_report(demo_space):
+    """No table of the batch mutator is read at an op code outside the op table."""
+    code = np.zeros((3, 4), np.int32)
+    code[:, 0] = 2**30
+    programs = Programs(code, np.zeros((3, 3)), np.array([0]), np.array([[1, 1, 1]]))
+    children, _ = mutation.mutAnyBatch(programs, demo_space, ("alter_param",), 1.0)
+    assert (children.code[:, 0] == 2**30).all()

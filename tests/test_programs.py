@@ -114,3 +114,23 @@ def test_program_slots_take_and_put_by_slot(algorithms_of):
     assert slots.take(range(4)).unstack() == [algorithms[0]] + longer + [algorithms[3]]
     assert ProgramSlots(Programs.stack(algorithms_of((0, 0, 0)))).take([0])[0] == \
         Algorithm()
+
+
+def test_indices_and_sizes_outside_the_arrays_are_refused_before_numba_reads_them():
+    programs = Programs(np.zeros((4, 4), np.int32), np.zeros((4, 3)), np.array([0, 2]),
+                        np.array([[1, 1, 0], [0, 1, 1]]))
+    with pytest.raises(IndexError, match=r"^Programs.take: an index is outside 0..1$"):
+        programs.take([10**9])
+    with pytest.raises(IndexError, match=r"^Programs.take: an index is outside 0..1$"):
+        programs.take([-1])
+    with pytest.raises(TypeError, match=r"^Programs.take: indices must be integers, got bool$"):
+        programs.take(np.array([True, False]))
+    assert len(programs.take([])) == 0 and len(programs.take([1, 0])) == 2
+    slots = ProgramSlots(programs)
+    with pytest.raises(ValueError, match=r"^ProgramSlots.put: 1 slots for 2 programs$"):
+        slots.put([0], programs)
+    with pytest.raises(IndexError, match=r"^ProgramSlots.put: an index is outside 0..1$"):
+        slots.put([0, 2], programs)
+    with pytest.raises(ValueError, match=r"^Programs: program 0 \(offset 0"):
+        Programs(np.zeros((4, 4), np.int32), np.zeros((4, 3)), np.array([0]),
+                 np.array([[2**62] * 3]))   # the sum would overflow
