@@ -49,6 +49,9 @@ def _checked(source, dataset):
             raise DatasetError("dataset %s: a test split needs both x_test and y_test" % source)
         parts.append(("x_test", "y_test", dataset.x_test, dataset.y_test))
     for x_name, y_name, x, y in parts:
+        if x.ndim < 1 or y.ndim != 1:
+            raise DatasetError("dataset %s: %s must be (N, ...) rows and %s (N,) labels, got "
+                               "shapes %s and %s" % (source, x_name, y_name, x.shape, y.shape))
         if len(x) != len(y):
             raise DatasetError("dataset %s: %s has %d rows but %s has %d"
                                % (source, x_name, len(x), y_name, len(y)))

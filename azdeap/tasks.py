@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from azdeap.space import check_array, is_integer
+from azdeap.space import check_array, check_integer, is_integer
 
 DEFAULT_PARAM_SEEDS = (1001, 1012, 1010, 1000, 1006, 1008, 1007, 1003)
 DEFAULT_DATA_SEEDS = (11001, 11012, 11010, 11000, 11006, 11008, 11007, 11003)
@@ -158,6 +158,14 @@ def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple
     the pair instead, shuffled by the same generator after the training ones.
     """
     param_seed, data_seed = _checked_seeds(param_seed, data_seed)
+    if np.ndim(classes) != 1 or len(classes) != 2:
+        raise ValueError(f"classes must be a pair (a, b), got {classes!r}")
+    if x_test is None and y_test is not None or x_test is not None and y_test is None:
+        raise ValueError("a test split needs both x_test and y_test")
+    for xs, ys, names in ((x, y, "x and y"), (x_test, y_test, "x_test and y_test")):
+        if ys is not None and (np.ndim(xs) < 1 or np.ndim(ys) != 1 or len(xs) != len(ys)):
+            raise ValueError(f"{names} must be (N, ...) rows and (N,) labels, got shapes "
+                             f"{np.shape(xs)} and {np.shape(ys)}")
     a, b = classes
     if a == b:
         raise ValueError(f"the two classes must differ, got {a!r} twice")
@@ -231,20 +239,23 @@ def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: in
     (`split_pairs`); with a test split (x_test, y_test) the validation examples come from it.
     Each task trains for `epochs` epochs, shuffled by its data seed (``Task.shuffle_seed``).
     """
-    tasks = _make_tasks(kind, count, n_features, n_train, n_valid, param_seeds, data_seeds,
-                        x, y, class_pairs, pairs, x_test, y_test)
+    count = check_integer(count, "count", 0)
+    for value, name in ((n_features, "n_features"), (n_train, "n_train"),
+                        (n_valid, "n_valid"), (epochs, "epochs")):
+        check_integer(value, name, 1)
     data = seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS, "data_seeds")
+    params = seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS, "param_seeds")
+    tasks = _make_tasks(kind, n_features, n_train, n_valid, zip(params, data), x, y,
+                        class_pairs, pairs, x_test, y_test)
     return [dataclasses.replace(task, epochs=epochs, shuffle_seed=seed)
             for task, seed in zip(tasks, data)]
 
 
-def _make_tasks(kind, count, n_features, n_train, n_valid, param_seeds, data_seeds, x, y,
-                class_pairs, pairs, x_test, y_test):
-    """make_tasks without epochs."""
+def _make_tasks(kind, n_features, n_train, n_valid, seeds, x, y, class_pairs, pairs, x_test,
+                y_test):
+    """make_tasks without epochs, on (param seed, data seed) pairs."""
     if kind not in KINDS:
         raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
-    seeds = zip(seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS, "param_seeds"),
-                seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS, "data_seeds"))
     if kind != "projected":
         make = scalar_linear_regression if kind == "linear" else scalar_2layer_nn_regression
         return [make(n_features, n_train, n_valid, p, d) for p, d in seeds]

@@ -252,3 +252,26 @@ def test_a_missing_dataset_is_one_cli_line_before_the_search(tmp_path, capsys, t
     assert len(lines) == 1 and lines[0].startswith(
         "azdeap: error: tasks.final[0] (projected): dataset %s" % source.format(tmp=tmp_path))
     assert words in lines[0] and "experiment 1" not in captured.out
+
+
+def test_npz_arrays_of_the_wrong_dimensions_are_one_error(tmp_path):
+    np.savez(tmp_path / "scalar.npz", x=np.float64(1.0), y=np.zeros(4))
+    with pytest.raises(DatasetError, match=r"x must be \(N, ...\) rows and y \(N,\) labels, "
+                                           r"got shapes \(\) and \(4,\)"):
+        load_dataset(str(tmp_path / "scalar.npz"))
+    np.savez(tmp_path / "wide.npz", x=np.zeros((4, 3)), y=np.zeros((4, 2)))
+    with pytest.raises(DatasetError, match=r"got shapes \(4, 3\) and \(4, 2\)"):
+        load_dataset(str(tmp_path / "wide.npz"))
+
+
+@pytest.mark.parametrize("changes, error, message", [
+    ({"x": np.zeros((5, 3))}, ValueError, r"x and y must be \(N, ...\) rows and \(N,\) labels"),
+    ({"y_test": np.zeros(4)}, ValueError, "a test split needs both x_test and y_test"),
+    ({"classes": (0, 1, 2)}, ValueError, r"classes must be a pair \(a, b\), got \(0, 1, 2\)"),
+])
+def test_projected_tasks_refuse_mismatched_data(changes, error, message):
+    arguments = dict(x=np.random.RandomState(0).normal(size=(40, 3)), y=np.arange(40) % 2,
+                     classes=(0, 1), n_features=2, n_train=10, n_valid=5)
+    arguments.update(changes)
+    with pytest.raises(error, match="^" + message):
+        projected_binary_classification(**arguments)

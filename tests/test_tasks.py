@@ -216,3 +216,16 @@ def test_group_tasks_preserves_indices():
         assert batch.tasks == [tasks[i] for i in idx]
         for k, i in enumerate(idx):
             assert np.array_equal(batch.train_x[:, :, k], tasks[i].train_x)
+
+
+@pytest.mark.parametrize("changes, error, message", [
+    ({"n_train": -1}, ValueError, "n_train must be >= 1, got -1"),
+    ({"n_features": 2.5}, TypeError, "n_features must be an integer, got 2.5"),
+    ({"count": 2.0}, TypeError, "count must be an integer, got 2.0"),
+    ({"epochs": 0}, ValueError, "epochs must be >= 1, got 0"),
+])
+def test_make_tasks_checks_its_counts(changes, error, message):
+    arguments = dict(kind="linear", count=2, n_features=2, n_train=5, n_valid=5)
+    arguments.update(changes)
+    with pytest.raises(error, match="^" + message + "$"):
+        make_tasks(**arguments)
