@@ -23,7 +23,7 @@ from azdeap.export import add_export_arguments, export_command
 from azdeap.listing import add_show_arguments, show_command
 from azdeap.parallel import scoop_map
 from azdeap.plot import plot_logbooks, require_matplotlib
-from azdeap.runfolder import RunFolder, default_path
+from azdeap.runfolder import RunFolder, check_output_path, default_path
 
 
 def under_scoop():
@@ -69,11 +69,8 @@ def _check_plot_path(path):
     """ExperimentError unless a plot can be written at path: checked before the run, not
     after it."""
     require_matplotlib()
+    check_output_path(path, "--plot")
     directory = os.path.dirname(os.path.abspath(path))
-    problem = ("is a directory" if os.path.isdir(path)
-               else "no such directory" if not os.path.isdir(directory) else None)
-    if problem:
-        raise ExperimentError("--plot %s: %s" % (path, problem))
     with _plot_errors(path), tempfile.NamedTemporaryFile(dir=directory, suffix=".png"):
         pass
 

@@ -19,7 +19,6 @@ records every ``population`` individuals or more often (docs/design.md, "Experim
 import dataclasses
 import math
 import multiprocessing
-import os
 import random
 import statistics
 from typing import List, NamedTuple
@@ -27,6 +26,7 @@ from typing import List, NamedTuple
 from azdeap.config import ConfigError, load_config
 from azdeap.evolution import eaRegularized
 from azdeap.experiment import ExperimentError, build_tasks, build_toolbox, check_before_search
+from azdeap.runfolder import check_output_path
 from azdeap.selection import replaceWorst
 from azdeap.toolbox import population_stats
 
@@ -205,8 +205,5 @@ def _plot_path(path):
     except ImportError:
         print("compare: no plot (matplotlib is not installed)")
         return None
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path) or not os.path.isdir(directory):
-        raise ExperimentError("--plot %s: %s" % (path, "is a directory" if os.path.isdir(path)
-                                                 else "no such directory"))
+    check_output_path(path, "--plot")
     return path

@@ -13,7 +13,6 @@ to rounding (docs/design.md, "Execution").  Random ops draw from numpy's generat
 other numbers than azdeap's.
 """
 import math
-import os
 
 from azdeap import ops
 from azdeap.algorithm import Algorithm
@@ -253,15 +252,11 @@ def export_command(args):
     """``export``: write a listing file's algorithm as a standalone module."""
     from azdeap.experiment import ExperimentError
     from azdeap.listing import read_listing
+    from azdeap.runfolder import check_output_path, write_atomic
     source = export_module(read_listing(args.file), args.kind)
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if os.path.isdir(args.output) or not os.path.isdir(directory):
-        raise ExperimentError("-o %s: %s" % (args.output, "is a directory"
-                                             if os.path.isdir(args.output)
-                                             else "no such directory"))
-    try:
-        with open(args.output, "w", encoding="utf-8") as stream:
-            stream.write(source)
+    check_output_path(args.output, "-o")
+    try:   # nothing half-written
+        write_atomic(args.output, source.encode("utf-8"))
     except OSError as error:
         raise ExperimentError("-o %s: cannot write: %s" % (args.output, error.strerror
                                                            or error)) from None

@@ -46,6 +46,16 @@ def write_atomic(path: str, data: bytes) -> None:
     os.replace(stream.name, path)
 
 
+def check_output_path(path: str, option: str) -> None:
+    """ExperimentError, one line naming the option, if a file cannot be made at path
+    because it is a directory or its directory is missing (checked before long work)."""
+    problem = ("is a directory" if os.path.isdir(path)
+               else None if os.path.isdir(os.path.dirname(os.path.abspath(path)))
+               else "no such directory")
+    if problem:
+        raise ExperimentError("%s %s: %s" % (option, path, problem))
+
+
 def default_path(config_path: Optional[str]) -> str:
     """``runs/<config name>-<timestamp>`` (``demo`` without a config file)."""
     name = os.path.splitext(os.path.basename(config_path))[0] if config_path else "demo"
