@@ -17,7 +17,7 @@ from azdeap.interpreter import memory_size
 from azdeap.liveness import _prune
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
-from azdeap.space import Memory, check_integer, check_memory
+from azdeap.space import Memory, check_bool, check_integer, check_memory
 from azdeap.tasks import Task, check_seed, group_tasks
 
 COMBINATIONS = ("mean", "median")
@@ -137,9 +137,7 @@ class Evaluator(ProcessLocal):
         self.combination = combination
         self.max_abs_error = _checked_max_abs_error(max_abs_error)
         self.rng_state = np.array([check_seed(seed, "seed")], np.uint64)
-        if not isinstance(prune, (bool, np.bool_)):
-            raise TypeError("prune must be True or False, got %r" % (prune,))
-        self.prune = bool(prune)
+        self.prune = check_bool(prune, "prune")
         sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
         check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
                     "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))

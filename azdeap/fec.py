@@ -30,7 +30,7 @@ from azdeap.evaluator import Evaluation, Evaluator, raise_on_bad_status
 from azdeap.liveness import _prune
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
-from azdeap.space import check_integer
+from azdeap.space import check_bool, check_integer
 
 FINGERPRINT_SEED = 235732282
 _FINGERPRINT = 3   # an entry is [fitness, uses, full train steps, its fingerprint]
@@ -72,9 +72,7 @@ class FEC(ProcessLocal):
         if train + valid < 2:
             raise ValueError("FEC: train + valid must be >= 2 (a prediction after Learn must "
                              "be hashed), got train=%d, valid=%d" % (train, valid))
-        if not isinstance(by_form, (bool, np.bool_)):
-            raise TypeError("FEC: by_form must be True or False, got %r" % (by_form,))
-        self.by_form = bool(by_form)
+        self.by_form = check_bool(by_form, "FEC: by_form")
         self.evaluator = evaluator   # evaluates the misses
         self.probe = _inner_evaluator(evaluator)   # fingerprints
         self.cache = OrderedDict()   # fingerprint -> entry

@@ -23,8 +23,9 @@ from typing import List, NamedTuple, Optional
 
 from azdeap.algorithm import Algorithm
 from azdeap.notation import format_instruction
+from azdeap.space import COMPONENT_NAMES
 
-_NAMES = ("Setup", "Predict", "Learn")
+_NAMES = tuple(name.capitalize() for name in COMPONENT_NAMES)   # Setup...
 
 
 class Node:

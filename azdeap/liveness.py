@@ -17,7 +17,7 @@ from azdeap import ops
 from azdeap.algorithm import Algorithm
 from azdeap.interpreter import OK, _check_program
 from azdeap.programs import Programs
-from azdeap.space import Memory, check_memory
+from azdeap.space import Memory, check_bool, check_memory
 
 _S0, _S1 = 0, 1   # the cells of the label and the prediction (v0's is n_scalars)
 # What the analysis reads of each op, one row per field, from the op table.
@@ -43,9 +43,7 @@ def prune_programs(programs, memory: Memory, reseeded: bool = False) -> Programs
     "Live code").  TypeError or ValueError, one line, for bad arguments."""
     programs = Programs.stack(programs)
     memory = check_memory(memory)
-    if not isinstance(reseeded, (bool, np.bool_)):
-        raise TypeError("reseeded must be True or False, got %r" % (reseeded,))
-    return _prune(programs, memory, bool(reseeded))[0]
+    return _prune(programs, memory, check_bool(reseeded, "reseeded"))[0]
 
 
 def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False,
@@ -60,11 +58,9 @@ def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False,
         raise TypeError("algorithm must be an azdeap.algorithm.Algorithm, got %s"
                         % type(algorithm).__name__)
     memory = algorithm.memory_used() if memory is None else check_memory(memory)
-    for name, value in (("reseeded", reseeded), ("exact_draws", exact_draws)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError("%s must be True or False, got %r" % (name, value))
-    programs, status = _prune(Programs.stack([algorithm]), memory, bool(reseeded),
-                              bool(exact_draws))
+    programs, status = _prune(Programs.stack([algorithm]), memory,
+                              check_bool(reseeded, "reseeded"),
+                              check_bool(exact_draws, "exact_draws"))
     raise_on_bad_status(status, [algorithm], memory)
     return algorithm.with_program(programs.code.copy(), programs.data.copy(),
                                   tuple(programs.sizes[0].tolist()))

@@ -29,6 +29,13 @@ def check_integer(value, name, low):
     return int(value)
 
 
+def check_bool(value, name):
+    """bool(value) if value is True or False (numpy's too); TypeError naming it otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError("%s must be True or False, got %r" % (name, value))
+    return bool(value)
+
+
 def check_array(array, name, dtype, shape):
     """TypeError naming the array unless it is a C-contiguous numpy array of dtype whose
     shape matches ``shape``: a tuple of lengths, or of names for any length."""
