@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 
@@ -114,9 +115,12 @@ def run_command(args):
             folder.write_failed("%s: %s" % (type(error).__name__, error))
         raise
     print("run folder: %s" % folder.path)
-    if args.plot:
+    if args.plot:   # the run folder's plot when it drew one
         with _plot_errors(args.plot):
-            plot_logbooks(result.logbooks, args.plot)
+            if os.path.exists(folder.file("plot.png")):
+                shutil.copyfile(folder.file("plot.png"), args.plot)
+            else:
+                plot_logbooks(result.logbooks, args.plot)
         print("plot: %s" % args.plot)
     return result
 

@@ -95,12 +95,10 @@ class RunFolder:
         self.check_new()
         try:
             os.makedirs(self.path, exist_ok=True)
-            write_atomic(self.file(".probe"), b"")
-            os.unlink(self.file(".probe"))
+            write_atomic(self.file("config.yaml"), dump_config(config).encode())
         except OSError as error:
             raise ExperimentError("--out %s: cannot write: %s"
                                   % (self.path, error.strerror or error)) from None
-        write_atomic(self.file("config.yaml"), dump_config(config).encode())
         self.started = True
 
     def save_checkpoint(self, state: RunState, caches: dict) -> None:
