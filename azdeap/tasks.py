@@ -308,19 +308,20 @@ class TaskBatch:
                 raise ValueError(
                     f"task {task.name!r} has (n_features, n_train, n_valid, epochs) = "
                     f"{_key(task)} but task {first.name!r} has {_key(first)}")
-        self.n_tasks = len(self.tasks)
-        self.n_features, self.n_train, self.n_valid = _sizes(first)
-        self.epochs = first.epochs
-        for field in ARRAYS:
-            stacked = np.stack([getattr(t, field) for t in self.tasks], axis=-1)
-            setattr(self, field, np.ascontiguousarray(stacked))
-        self.classification = np.array([t.classification for t in self.tasks], dtype=np.bool_)
-        self.order = np.ascontiguousarray(np.stack([epoch_orders(t) for t in self.tasks],
-                                                   axis=-1))
-        self._epoch_examples()
+        self._fill(*(np.ascontiguousarray(np.stack([getattr(t, field) for t in self.tasks],
+                                                   axis=-1)) for field in ARRAYS),
+                   np.array([t.classification for t in self.tasks], dtype=np.bool_),
+                   np.ascontiguousarray(np.stack([epoch_orders(t) for t in self.tasks],
+                                                 axis=-1)))
 
-    def _epoch_examples(self):
-        """Set epoch_train_x and epoch_train_y from train_x, train_y and order."""
+    def _fill(self, train_x, train_y, valid_x, valid_y, classification, order):
+        """Set the stacked arrays, the sizes they imply, and the epochs' examples."""
+        self.train_x, self.train_y, self.valid_x, self.valid_y = (train_x, train_y, valid_x,
+                                                                  valid_y)
+        self.classification, self.order = classification, order
+        self.n_train, self.n_features, self.n_tasks = train_x.shape
+        self.n_valid = len(valid_x)
+        self.epochs = len(order)
         if self.epochs == 1:
             self.epoch_train_x, self.epoch_train_y = self.train_x, self.train_y
             return
@@ -358,16 +359,9 @@ class TaskBatch:
                                  % (name, shape, axes, array.shape))
         batch = object.__new__(cls)
         batch.tasks = []
-        batch.train_x, batch.train_y = train_x, train_y
-        batch.valid_x, batch.valid_y = valid_x, valid_y
-        batch.classification = classification
-        batch.n_tasks = train_y.shape[1]
-        batch.n_features, batch.n_train, batch.n_valid = (train_x.shape[1], len(train_x),
-                                                           len(valid_x))
-        batch.epochs = 1
-        batch.order = np.zeros((1, len(train_x), batch.n_tasks), np.int64)
-        batch.order[0] = np.arange(len(train_x))[:, None]
-        batch._epoch_examples()
+        order = np.zeros((1, len(train_x), n_tasks), np.int64)
+        order[0] = np.arange(len(train_x))[:, None]
+        batch._fill(train_x, train_y, valid_x, valid_y, classification, order)
         return batch
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from azdeap import ops
 from azdeap.algorithm import Algorithm
+from azdeap.space import is_integer
 from azdeap.tasks import check_seed
 
 LOG10_RANGE = 3.0   # factors are log-uniform in [10**-3, 10**3]
@@ -25,13 +26,18 @@ def constant_fields(algorithm: Algorithm) -> Tuple[np.ndarray, np.ndarray]:
 def scale_constants(algorithm: Algorithm, factors: Sequence[float]) -> Algorithm:
     """A copy of algorithm with its constants (``constant_fields`` order) multiplied by
     factors; ValueError unless there is one factor per constant."""
-    rows, columns = constant_fields(algorithm)
+    fields = constant_fields(algorithm)
     factors = np.asarray(factors, np.float64)
-    if factors.shape != rows.shape:
+    if factors.shape != fields[0].shape:
         raise ValueError("scale_constants: expected %d factors (one per constant), got shape %s"
-                         % (len(rows), factors.shape))
+                         % (len(fields[0]), factors.shape))
+    return _scaled(algorithm, fields, factors)
+
+
+def _scaled(algorithm, fields, factors):
+    """A copy of algorithm with the data at fields (rows, columns) times factors."""
     data = algorithm.data.copy()
-    data[rows, columns] *= factors
+    data[fields] *= factors
     return algorithm.with_program(algorithm.code.copy(), data, algorithm.sizes)
 
 
@@ -44,12 +50,13 @@ def tune_constants(algorithm: Algorithm, evaluate_batch: Callable[[List[Algorith
     and wins ties. ``evaluate_batch`` maps a list of algorithms to their (fitness, ...)
     tuples, e.g. ``Evaluator.evaluate_batch``; ``seed`` seeds the factors.
     """
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 0:
+    if not is_integer(trials) or trials < 0:
         raise ValueError("trials must be an integer >= 0, got %r" % (trials,))
     rng = np.random.RandomState(check_seed(seed, "seed") % 2**32)
-    n_constants = len(constant_fields(algorithm)[0])
+    fields = constant_fields(algorithm)
+    n_constants = len(fields[0])
     candidates = [algorithm] + [
-        scale_constants(algorithm, 10.0 ** rng.uniform(-LOG10_RANGE, LOG10_RANGE, n_constants))
+        _scaled(algorithm, fields, 10.0 ** rng.uniform(-LOG10_RANGE, LOG10_RANGE, n_constants))
         for _ in range(trials if n_constants else 0)]
     fitnesses = [evaluation[0] for evaluation in evaluate_batch(candidates)]
     best = int(np.argmax(fitnesses))   # the first of the best: the given algorithm on a tie
