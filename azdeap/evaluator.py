@@ -8,6 +8,7 @@ numbers.
 import math
 import os
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,6 +41,39 @@ class Evaluation(tuple):
 
     def __reduce__(self):
         return Evaluation, (self[0], self.train_steps, self.cached)
+
+
+class Scores(NamedTuple):
+    """The evaluations of a batch as arrays, one entry per algorithm: ``fitness``
+    (float64), ``train_steps`` (int64) and ``cached`` (bool), as ``Evaluation`` has them."""
+    fitness: np.ndarray
+    train_steps: np.ndarray
+    cached: np.ndarray
+
+    def evaluations(self) -> list:
+        """One ``Evaluation`` per algorithm."""
+        return [Evaluation(*row) for row in zip(self.fitness.tolist(),
+                                                self.train_steps.tolist(),
+                                                self.cached.tolist())]
+
+
+class BatchFitness(ProcessLocal):
+    """Base class of the fitness functions (``Evaluator``, ``FEC``, ``Hurdles``): a
+    subclass defines ``evaluate_programs(programs, pruned=False) -> Scores`` on stacked
+    programs, and has ``evaluate_batch`` (a list of algorithms -> a list of
+    ``Evaluation``) and ``__call__`` (one algorithm -> its ``Evaluation``) from it.
+    pruned: the programs hold only their live code already (``liveness.prune_programs``,
+    reseeded=False), so a pruning evaluator need not prune them again."""
+
+    def evaluate_batch(self, algorithms) -> list:
+        """A list of ``Evaluation`` tuples, one per algorithm (or per program of a
+        ``Programs``)."""
+        if not len(algorithms):
+            return []
+        return self.evaluate_programs(Programs.stack(algorithms)).evaluations()
+
+    def __call__(self, algorithm):
+        return self.evaluate_batch([algorithm])[0]
 
 
 def raise_on_bad_status(status, algorithms, memory):
@@ -108,7 +142,7 @@ def _checked_max_abs_error(value):
     return float(value)
 
 
-class Evaluator(ProcessLocal):
+class Evaluator(BatchFitness):
     """Evaluates algorithms on a fixed list of tasks.
 
     tasks: a list of ``azdeap.tasks.Task``; memory: a ``Memory``;
@@ -121,8 +155,6 @@ class Evaluator(ProcessLocal):
     there: fitness 0, no train steps).  A bad argument is a TypeError or ValueError
     naming it.
     """
-
-    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
 
     def __init__(self, tasks, memory=Memory(), combination="mean", max_abs_error=100.0,
                  seed=0, prune=True, train_budget=None):
@@ -258,16 +290,11 @@ class Evaluator(ProcessLocal):
             return [math.fsum(row) / n_tasks for row in rows]
         return [sorted(row)[n_tasks // 2] for row in rows]
 
-    def evaluate_batch(self, algorithms):
-        """A list of ``Evaluation`` tuples, one per algorithm, from one kernel call."""
-        if not algorithms:
-            return []
-        task_fitness, steps, _ = self.task_fitnesses(algorithms)
-        return [Evaluation(f, s)
-                for f, s in zip(self.combine(task_fitness), steps.tolist())]
-
-    def __call__(self, algorithm):
-        return self.evaluate_batch([algorithm])[0]
+    def evaluate_programs(self, programs, pruned=False) -> Scores:
+        """The ``Scores`` of the programs (a ``Programs`` or a sequence of algorithms),
+        from one kernel call per group of equally sized tasks."""
+        task_fitness, steps, _ = self.task_fitnesses(programs, pruned=pruned)
+        return Scores(np.array(self.combine(task_fitness)), steps, np.zeros(len(steps), bool))
 
 
 def evaluate(algorithm, tasks, memory=None, combination="mean", max_abs_error=100.0, seed=0):

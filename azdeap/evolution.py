@@ -1,8 +1,10 @@
 """Evolution loops in DEAP style: ``eaRegularized``, regularized (aging) evolution."""
 import copy
+import gc
 import time
+from contextlib import contextmanager
 from functools import partial
-from itertools import chain, compress
+from itertools import compress
 from typing import Callable, List, Optional, Tuple
 
 import numpy as np
@@ -120,6 +122,19 @@ class _ListBreeding:
         """Nothing: the list is always up to date."""
 
 
+def _programs_form(toolbox):
+    """The ``evaluate_programs`` of the object whose ``evaluate_batch`` is registered
+    (without arguments) as ``toolbox.evaluate_batch``, if it has one (a ``BatchFitness``:
+    it evaluates stacked programs into arrays); else None."""
+    evaluate_batch, args, keywords = _parts(getattr(toolbox, "evaluate_batch", None))
+    owner = getattr(evaluate_batch, "__self__", None)
+    evaluate_programs = getattr(owner, "evaluate_programs", None)
+    if (args or keywords or evaluate_programs is None
+            or evaluate_batch != getattr(owner, "evaluate_batch", None)):
+        return None
+    return evaluate_programs
+
+
 class _ArrayBreeding:
     """Cycles of select_batch and mutate_batch with aging on the population kept as
     arrays: programs in ``ProgramSlots`` used as a ring (``oldest`` is the oldest
@@ -127,18 +142,18 @@ class _ArrayBreeding:
     individual if made (``made``) and the individual it copies its type and other
     attributes from (``like``: itself once made, else its parent's).  Individuals are
     made for the list only by ``sync``, and each cycle when ``make_children`` (for a hall
-    of fame, or an evaluate_batch that is not an ``Evaluator``'s, ``FEC``'s or
-    ``Hurdles``', those take the children's stacked programs).  The first individual's
-    fitness weights stand for all."""
+    of fame, several fitness values, or an evaluate_batch without ``evaluate_programs``,
+    see ``_programs_form``).  The first individual's fitness weights stand for all."""
 
     def __init__(self, population, toolbox, select_batch, mutate_batch, make_children):
         self.population, self.toolbox = population, toolbox
         self.select_batch, self.mutate_batch = select_batch, mutate_batch
-        owner = getattr(_parts(getattr(toolbox, "evaluate_batch", None))[0], "__self__", None)
-        self.make_children = make_children or not getattr(owner, "takes_programs", False)
         self.programs = ProgramSlots(Programs.stack(population))
         self.values = np.array([ind.fitness.values for ind in population], np.float64)
         self.weights = np.array(population[0].fitness.weights)
+        self.evaluate_programs = (None if make_children or len(self.weights) != 1
+                                  else _programs_form(toolbox))
+        self.make_children = self.evaluate_programs is None
         self.wvalues = _wvalues(population)
         self.made = list(population)
         self.like = list(population)
@@ -161,11 +176,10 @@ class _ArrayBreeding:
         else:
             made = None
             changed = np.flatnonzero(mutated)
-            results = self.toolbox.evaluate_batch(children.take(changed))
-            m = values.shape[1]
-            values[changed] = np.fromiter(chain.from_iterable(results), np.float64,
-                                          len(changed) * m).reshape(-1, m)
-            evaluated = _tally(results)
+            scores = self.evaluate_programs(children.take(changed))
+            values[changed, 0] = scores.fitness
+            evaluated = (len(changed), int(np.count_nonzero(scores.cached)),
+                         int(scores.train_steps.sum()))
         self._replace_oldest(children, values, like, made or [None] * k)
         return made, evaluated
 
@@ -211,6 +225,22 @@ class _ArrayBreeding:
         self.population[:] = [self.made[s] for s in order]
 
 
+@contextmanager
+def _collector_skips_older_objects():
+    """Inside the block the cyclic garbage collector skips the objects alive at its start
+    (``gc.freeze``): the loop's short-lived objects trigger full collections, which then
+    scan only what the loop made, not every module, function and cache entry.  They are
+    collected again after the block, unless objects were frozen before it (then the
+    caller froze them on purpose, and they stay frozen)."""
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
+
+
 def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
                   max_individuals: Optional[int] = None, max_train_steps: Optional[int] = None,
                   max_seconds: Optional[float] = None, stats: Optional[tools.Statistics] = None,
@@ -254,13 +284,13 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
 
             parents = select_batch(fitness, batch)                  # indices
             children, mutated = mutate_batch(programs.take(parents))
-            evaluate_batch(children.take(mutated))                  # stacked programs
+            evaluate_programs(children.take(mutated))    # stacked programs -> arrays
             the children take the places of the oldest in the arrays
 
     The individuals of the list are made only where needed: each cycle's children when
-    there is a ``halloffame`` or an ``evaluate_batch`` other than an ``Evaluator``'s,
-    ``FEC``'s or ``Hurdles``' (those get them as stacked programs: their class attribute
-    ``takes_programs`` says so), the whole population
+    there is a ``halloffame``, several fitness values, or an ``evaluate_batch`` that is
+    not a ``BatchFitness``'s (``Evaluator``, ``FEC``, ``Hurdles``: those evaluate the
+    stacked programs with ``evaluate_programs``), the whole population
     at each logbook record when there are ``stats``, and at the end; each child at most
     once, as a copy of its parent.  With another ``replace`` the loop breeds on the
     list, using either batch form alone (``select_batch`` on the fitness array,
@@ -322,16 +352,17 @@ def eaRegularized(population: list, toolbox: base.Toolbox, batch: int = 1,
     else:
         breeding = _ListBreeding(population, toolbox, replace, select_batch, mutate_batch)
     try:
-        while not exhausted():
-            offspring, evaluated = breeding.cycle(batch)
-            account(batch if offspring is None else len(offspring), evaluated, offspring)
-            if update_hurdle is not None:
-                update_hurdle(breeding.fitness_values())
-            if counts["individuals"] >= next_record:
-                if stats is not None:
-                    breeding.sync()
-                record()
-                next_record += progress_every
+        with _collector_skips_older_objects():
+            while not exhausted():
+                offspring, evaluated = breeding.cycle(batch)
+                account(batch if offspring is None else len(offspring), evaluated, offspring)
+                if update_hurdle is not None:
+                    update_hurdle(breeding.fitness_values())
+                if counts["individuals"] >= next_record:
+                    if stats is not None:
+                        breeding.sync()
+                    record()
+                    next_record += progress_every
     finally:
         breeding.sync()
     if logbook[-1]["individuals"] != counts["individuals"]:

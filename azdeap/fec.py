@@ -13,8 +13,9 @@ seen before is answered first, without the prefix run (docs/design.md, "Live cod
     toolbox.register("evaluate", fec)
     toolbox.register("evaluate_batch", fec.evaluate_batch)
 
-The FEC may also wrap another fitness wrapper that holds an ``Evaluator`` as its
-``evaluator`` (``FEC(Hurdles(Evaluator(...)))``): it fingerprints on that Evaluator and
+The FEC may also wrap another fitness wrapper (with ``evaluate_programs``, as a
+``BatchFitness`` has it) that holds an ``Evaluator`` as its ``evaluator``
+(``FEC(Hurdles(Evaluator(...)))``): it fingerprints on that Evaluator and
 has the wrapper evaluate the misses, caching what the wrapper returns.
 
 The original caches per task; this cache keys on all tasks of an evaluation at
@@ -26,44 +27,41 @@ from collections import OrderedDict
 import numpy as np
 from numba import njit
 
-from azdeap.evaluator import Evaluation, Evaluator, raise_on_bad_status
+from azdeap.evaluator import BatchFitness, Evaluator, Scores, raise_on_bad_status
 from azdeap.liveness import _prune
-from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
 from azdeap.space import check_bool, check_integer
 
 FINGERPRINT_SEED = 235732282
-_FINGERPRINT = 3   # an entry is [fitness, uses, full train steps, its fingerprint]
 
 
 def _inner_evaluator(evaluate):
     """The Evaluator an FEC fingerprints on: evaluate itself, or its ``evaluator`` when
-    it is a wrapper with an ``evaluate_batch``; None otherwise."""
+    it is a wrapper with an ``evaluate_programs``; None otherwise."""
     if isinstance(evaluate, Evaluator):
         return evaluate
     inner = getattr(evaluate, "evaluator", None)
-    if isinstance(inner, Evaluator) and callable(getattr(evaluate, "evaluate_batch", None)):
+    if isinstance(inner, Evaluator) and callable(getattr(evaluate, "evaluate_programs", None)):
         return inner
     return None
 
 
-class FEC(ProcessLocal):
-    """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one)."""
-
-    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
+class FEC(BatchFitness):
+    """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one).
+    ``cache`` maps a fingerprint to its entry, (fitness, uses, full train steps)."""
 
     def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100,
                  by_form=False):
         """by_form: with a pruning Evaluator, answer an algorithm whose live code the
-        cache has seen before its fingerprint run (see ``evaluate_batch``).  TypeError or
+        cache has seen before its fingerprint run (see ``evaluate_programs``).  TypeError or
         ValueError, one line, unless evaluator is an ``Evaluator`` (or a wrapper with
-        ``evaluate_batch`` and an Evaluator as ``evaluator``) and the numbers are
+        ``evaluate_programs`` and an Evaluator as ``evaluator``) and the numbers are
         integers with train >= 1 and train + valid >= 2 (a fingerprint without a
         prediction made after Learn cannot tell algorithms apart), cache_size,
         forget_every >= 1."""
         if _inner_evaluator(evaluator) is None:
             raise TypeError("FEC: evaluator must be an azdeap.evaluator.Evaluator or a "
-                            "wrapper of one (evaluate_batch, an Evaluator as .evaluator), "
+                            "wrapper of one (evaluate_programs, an Evaluator as .evaluator), "
                             "got %s" % type(evaluator).__name__)
         self.train = check_integer(train, "FEC: train", 1)
         self.valid = check_integer(valid, "FEC: valid", 0)
@@ -75,8 +73,8 @@ class FEC(ProcessLocal):
         self.by_form = check_bool(by_form, "FEC: by_form")
         self.evaluator = evaluator   # evaluates the misses
         self.probe = _inner_evaluator(evaluator)   # fingerprints
-        self.cache = OrderedDict()   # fingerprint -> entry
-        self.forms = OrderedDict()   # a pruned program's bytes -> entry (see evaluate_batch)
+        self.cache = OrderedDict()   # fingerprint -> (fitness, uses, full train steps)
+        self.forms = OrderedDict()   # a pruned form -> (its fingerprint, the probe's steps)
         self.hits = self.form_hits = self.misses = self.saved_train_steps = 0
         self._new_key()
 
@@ -86,99 +84,109 @@ class FEC(ProcessLocal):
                      saved_train_steps=0)
         return state
 
-    def evaluate_batch(self, algorithms):
-        """A list of ``Evaluation`` tuples: cached ones where the pruned form or the
+    def evaluate_programs(self, programs, pruned=False) -> Scores:
+        """The ``Scores`` of the programs: cached ones where the pruned form or the
         fingerprint hits.
 
-        With ``by_form`` and a pruning evaluator, each algorithm's live code (as a fingerprint runs it)
-        is looked up first: a program whose pruned form maps to an entry still in the
-        cache is answered without running at all.  The form's map shares entries with
-        the fingerprints', so a use by either counts towards ``forget_every`` and
-        refreshes the entry's LRU place; a form whose entry was forgotten or evicted
-        answers no more.  Forms are remembered on every fingerprint hit and insert
+        With a pruning evaluator, the programs are pruned once, for the fingerprint run
+        and the full evaluations.  With ``by_form`` too, each program's live code (as a
+        fingerprint runs it) is looked up first: a program whose pruned form maps to a
+        fingerprint still in the cache is answered without running at all.  A use by
+        form counts towards ``forget_every`` and refreshes the entry's LRU place as a use
+        by fingerprint does.  Forms are remembered on every fingerprint hit and insert
         (an LRU of ``cache_size`` forms)."""
-        if not algorithms:
-            return []
-        results = [None] * len(algorithms)
-        probed, forms = range(len(algorithms)), None
-        to_probe = algorithms
-        if self.by_form and self.probe.prune:
-            memory = self.probe.memory
-            programs, status = _prune(Programs.stack(algorithms), memory, True)
-            raise_on_bad_status(status, algorithms, memory)
-            forms = _forms(programs)
-            probed = [b for b, form in enumerate(forms) if not self._form_hit(form, b, results)]
-            if not probed:
-                return results
-            to_probe = programs if len(probed) == len(algorithms) else programs.take(probed)
+        programs = Programs.stack(programs)
+        n = len(programs)
+        fitness, steps = np.empty(n), np.zeros(n, np.int64)
+        cached = np.ones(n, bool)
+        rows = np.arange(n)   # the programs fingerprinted
+        to_probe, forms = programs, None
+        if self.probe.prune and self.by_form:
+            to_probe, status = _prune(programs, self.probe.memory, True)
+            raise_on_bad_status(status, programs, self.probe.memory)
+            forms = _forms(to_probe)
+            rows = np.array([b for b, form in enumerate(forms)
+                             if not self._form_hit(form, b, fitness, steps)], np.int64)
+            if len(rows) < n:
+                to_probe = to_probe.take(rows)
+        elif self.probe.prune and not pruned and n > 1:
+            to_probe = programs = _prune(programs, self.probe.memory, False)[0]
+            pruned = True
+        if not len(rows):
+            return Scores(fitness, steps, cached)
         _, probe_steps, hashes = self.probe.task_fitnesses(
             to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED,
-            epochs=1, pruned=forms is not None)
+            epochs=1, pruned=pruned or forms is not None)
+        steps[rows] = probe_steps
         probe_steps = probe_steps.tolist()
-        missed = {}  # fingerprint -> indices of the algorithms that share it
-        for j, b in enumerate(probed):
-            key = hashes[j].tobytes()
-            entry = self.cache.get(key)
-            if entry is None:
-                missed.setdefault(key, []).append(b)
+        cache, use, hit_rows, hit_fitness, saved, missed = self.cache, self._use, [], [], 0, {}
+        for j, key in enumerate(_row_keys(hashes)):
+            entry = cache.get(key)
+            if entry is None:   # missed: fingerprint -> the rows that share it
+                missed.setdefault(key, []).append(j)
                 continue
-            self._use(entry)
-            results[b] = Evaluation(entry[0], probe_steps[j], cached=True)
+            use(key, entry)
+            hit_rows.append(j)
+            hit_fitness.append(entry[0])
+            saved += entry[2]
             if forms is not None:
-                self._remember(forms[b], entry, probe_steps[j])
+                self._remember(forms[rows[j]], key, probe_steps[j])
+        fitness[rows[hit_rows]] = hit_fitness
+        self.hits += len(hit_rows)
+        self.saved_train_steps += saved
         if missed:  # one full evaluation per new fingerprint
-            steps_of = dict(zip(probed, probe_steps))
-            evaluated = self.evaluator.evaluate_batch(
-                [algorithms[same[0]] for same in missed.values()])
-            for (key, same), (fit,), full_steps in zip(
-                    missed.items(), evaluated, [e.train_steps for e in evaluated]):
+            first = rows[[same[0] for same in missed.values()]]
+            full = self.evaluator.evaluate_programs(programs.take(first), pruned)
+            fitness[first] = full.fitness
+            steps[first] += full.train_steps
+            cached[first] = False
+            for (key, same), fit, full_steps in zip(missed.items(), full.fitness.tolist(),
+                                                    full.train_steps.tolist()):
                 if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
-                    entry = self.cache[key] = [fit, len(same), full_steps, key]
-                    for b in same if forms is not None else ():
-                        self._remember(forms[b], entry, steps_of[b])
+                    cache[key] = (fit, len(same), full_steps)
+                    for j in same if forms is not None else ():
+                        self._remember(forms[rows[j]], key, probe_steps[j])
                 self.misses += 1
-                results[same[0]] = Evaluation(fit, steps_of[same[0]] + full_steps)
-                for b in same[1:]:
-                    self.hits += 1
-                    self.saved_train_steps += full_steps
-                    results[b] = Evaluation(fit, steps_of[b], cached=True)
-            while len(self.cache) > self.cache_size:
-                self.cache.popitem(last=False)
+                self.hits += len(same) - 1
+                if len(same) > 1:
+                    self.saved_train_steps += (len(same) - 1) * full_steps
+                    fitness[rows[same[1:]]] = fit
+            while len(cache) > self.cache_size:
+                cache.popitem(last=False)
         while len(self.forms) > self.cache_size:
             self.forms.popitem(last=False)
-        return results
+        return Scores(fitness, steps, cached)
 
-    def _form_hit(self, form, b, results):
-        """Answer algorithm b from the entry of its pruned form, if that is still cached."""
-        entry, probe_steps = self.forms.get(form, (None, 0))
-        if entry is None or self.cache.get(entry[_FINGERPRINT]) is not entry:
+    def _form_hit(self, form, b, fitness, steps):
+        """Answer program b from the cache entry of its pruned form's fingerprint, if that
+        is still cached."""
+        key, probe_steps = self.forms.get(form, (None, 0))
+        entry = self.cache.get(key)
+        if entry is None:
             return False
         self.forms.move_to_end(form)
-        self._use(entry)
+        self._use(key, entry)
+        self.hits += 1
         self.form_hits += 1
-        results[b] = Evaluation(entry[0], probe_steps, cached=True)
+        self.saved_train_steps += entry[2]
+        fitness[b], steps[b] = entry[0], probe_steps
         return True
 
-    def _use(self, entry):
-        """Count a hit on entry: forget it at ``forget_every`` uses, else refresh it."""
-        entry[1] += 1
-        if entry[1] >= self.forget_every:
-            del self.cache[entry[_FINGERPRINT]]
+    def _use(self, key, entry):
+        """Count a use of the entry of key: forget it at ``forget_every`` uses, else
+        refresh its LRU place.  (The caller counts the hit.)"""
+        if entry[1] + 1 >= self.forget_every:
+            del self.cache[key]
         else:
-            self.cache.move_to_end(entry[_FINGERPRINT])
-        self.hits += 1
-        self.saved_train_steps += entry[2]
+            self.cache[key] = entry[0], entry[1] + 1, entry[2]
+            self.cache.move_to_end(key)
 
-    def _remember(self, form, entry, probe_steps):
-        """Map a pruned form to entry and the train steps of its fingerprint run (charged
-        to a later answer by form, as the original's budget counts every fingerprint),
-        if entry is still cached."""
-        if self.cache.get(entry[_FINGERPRINT]) is entry:
-            self.forms[form] = entry, probe_steps
-            self.forms.move_to_end(form)
-
-    def __call__(self, algorithm):
-        return self.evaluate_batch([algorithm])[0]
+    def _remember(self, form, key, probe_steps):
+        """Map a pruned form to its fingerprint and the train steps of its fingerprint run
+        (charged to a later answer by form, as the original's budget counts every
+        fingerprint)."""
+        self.forms[form] = key, probe_steps
+        self.forms.move_to_end(form)
 
     def stats(self):
         """Hits (of which ``form_hits`` were answered by the pruned form, without a
@@ -187,6 +195,13 @@ class FEC(ProcessLocal):
         return {"hits": self.hits, "form_hits": self.form_hits, "misses": self.misses,
                 "hit_rate": self.hits / total if total else 0.0,
                 "saved_train_steps": self.saved_train_steps}
+
+
+def _row_keys(hashes):
+    """Each row of a 2-d array as bytes (a dictionary key)."""
+    width = hashes.shape[1] * hashes.itemsize
+    packed = np.ascontiguousarray(hashes).tobytes()
+    return [packed[at:at + width] for at in range(0, len(packed), width)]
 
 
 def _forms(programs):

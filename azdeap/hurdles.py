@@ -21,8 +21,8 @@ from typing import Optional
 
 import numpy as np
 
-from azdeap.evaluator import Evaluation, Evaluator
-from azdeap.parallel import ProcessLocal
+from azdeap.evaluator import BatchFitness, Evaluator, Scores
+from azdeap.liveness import _prune
 from azdeap.programs import Programs
 from azdeap.space import check_integer
 
@@ -38,7 +38,7 @@ def check_percentile(value, name="percentile"):
     return float(value)
 
 
-class Hurdles(ProcessLocal):
+class Hurdles(BatchFitness):
     """Stops an evaluation after a cheap part when its fitness is below the hurdle.
 
     evaluator: the ``Evaluator`` of the full evaluation; tasks: the number of tasks of
@@ -49,8 +49,6 @@ class Hurdles(ProcessLocal):
     integer >= 1, percentile is a number from 0 to 100, and the cheap part is smaller
     than the full evaluation.
     """
-
-    takes_programs = True   # evaluate_batch also takes a Programs (eaRegularized)
 
     def __init__(self, evaluator: Evaluator, tasks: Optional[int] = None,
                  train: Optional[int] = None, percentile: float = 75.0):
@@ -102,30 +100,26 @@ class Hurdles(ProcessLocal):
         unique = np.unique(np.asarray(values, np.float64))
         self.hurdle = float(np.percentile(unique, self.percentile)) if len(unique) else None
 
-    def evaluate_batch(self, algorithms):
-        """A list of ``Evaluation`` tuples: the cheap fitness below the hurdle, the full
-        fitness (train steps: cheap + full) at or above it."""
-        if not len(algorithms):
-            return []
+    def evaluate_programs(self, programs, pruned=False) -> Scores:
+        """The ``Scores`` of the programs: the cheap fitness below the hurdle, the full
+        fitness (train steps: cheap + full) at or above it.  With a pruning evaluator the
+        programs are pruned once, for both runs."""
+        programs = Programs.stack(programs)
         if self.hurdle is None:
-            self.passed += len(algorithms)
-            return self.evaluator.evaluate_batch(algorithms)
-        programs = Programs.stack(algorithms)
-        task_fitness, steps, _ = self.cheap.task_fitnesses(programs, self.train)
-        fitness = self.cheap.combine(task_fitness)
-        steps = steps.tolist()
-        results = [Evaluation(f, s) for f, s in zip(fitness, steps)]
-        passed = np.flatnonzero(np.array(fitness) >= self.hurdle)
+            self.passed += len(programs)
+            return self.evaluator.evaluate_programs(programs, pruned)
+        if self.evaluator.prune and not pruned and len(programs) > 1:
+            programs, pruned = _prune(programs, self.evaluator.memory, False)[0], True
+        task_fitness, steps, _ = self.cheap.task_fitnesses(programs, self.train, pruned=pruned)
+        fitness = np.array(self.cheap.combine(task_fitness))
+        passed = np.flatnonzero(fitness >= self.hurdle)
         self.passed += len(passed)
-        self.stopped += len(results) - len(passed)
+        self.stopped += len(fitness) - len(passed)
         if len(passed):
-            for b, full in zip(passed.tolist(),
-                               self.evaluator.evaluate_batch(programs.take(passed))):
-                results[b] = Evaluation(full[0], steps[b] + full.train_steps)
-        return results
-
-    def __call__(self, algorithm):
-        return self.evaluate_batch([algorithm])[0]
+            full = self.evaluator.evaluate_programs(programs.take(passed), pruned)
+            fitness[passed] = full.fitness
+            steps[passed] += full.train_steps
+        return Scores(fitness, steps, np.zeros(len(fitness), bool))
 
     def stats(self):
         """Evaluations passed and stopped at the hurdle in this process, the share

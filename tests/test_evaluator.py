@@ -1,6 +1,7 @@
 """Fitness: Evaluator, evaluate, Evaluation and DEAP individuals (docs/design.md,
 "Execution" and "Fitness")."""
 import pickle
+import random
 import subprocess
 import sys
 
@@ -11,7 +12,10 @@ from deap import base
 import azdeap
 from azdeap import (Algorithm, Evaluation, Evaluator, Memory, evaluate, ops, reference,
                     tasks)
+from azdeap.evaluator import Scores
+from azdeap.generator import initRandom
 from azdeap.liveness import prune
+from azdeap.programs import Programs
 from azdeap.tasks import Task
 
 NEURAL_NET = reference.NEURAL_NETWORK.format(learning_rate="0.01")
@@ -531,3 +535,22 @@ def test_pruning_gives_the_same_results_on_the_neural_net_with_dead_code():
     got = Evaluator(teacher, memory, seed=4).evaluate_batch([dead, net])
     want = Evaluator(teacher, memory, seed=4, prune=False).evaluate_batch([dead, net])
     assert [(e[0], e.train_steps) for e in got] == [(e[0], e.train_steps) for e in want]
+
+
+def test_evaluate_programs_gives_scores_as_evaluate_batch_gives_evaluations(
+        linear_tasks, demo_space):
+    """Scores are the arrays of what evaluate_batch returns, one entry per program."""
+    random.seed(33)
+    algorithms = [initRandom(Algorithm, demo_space) for _ in range(20)]
+    scores = Evaluator(linear_tasks, demo_space.memory).evaluate_programs(
+        Programs.stack(algorithms))
+    evaluations = Evaluator(linear_tasks, demo_space.memory).evaluate_batch(algorithms)
+    assert isinstance(scores, Scores)
+    assert scores.fitness.dtype == np.float64 and scores.train_steps.dtype == np.int64
+    assert scores.fitness.tolist() == [e[0] for e in evaluations]
+    assert scores.train_steps.tolist() == [e.train_steps for e in evaluations]
+    assert not scores.cached.any() and not any(e.cached for e in evaluations)
+    again = scores.evaluations()
+    assert again == evaluations and all(type(e) is Evaluation for e in again)
+    assert [e.train_steps for e in again] == [e.train_steps for e in evaluations]
+    assert len(set(scores.fitness.tolist())) > 5   # not vacuous

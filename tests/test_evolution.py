@@ -2,6 +2,7 @@
 determinism, evaluation fallbacks, and a seeded evolution on configs/linear.yaml."""
 import copy
 import dataclasses
+import gc
 import itertools
 import pathlib
 import random
@@ -17,6 +18,7 @@ from azdeap.config import config_from_dict, load_config
 from azdeap.experiment import build_tasks, build_toolbox, make_evaluator
 from azdeap.toolbox import population_stats, regularized
 from azdeap.evaluator import Evaluation, Evaluator
+from azdeap.programs import Programs
 from azdeap.selection import (replaceOldest, replaceWorst, selAgingTournament,
                               selAgingTournamentBatch)
 
@@ -588,3 +590,50 @@ def test_linear_config_evolves_a_better_regressor(seed):
     # the found algorithm really is good on the search tasks without the cache
     evaluator = make_evaluator(config, build_tasks(config.tasks.search))
     assert evaluator(hof[0])[0] > 0.99
+
+
+def test_the_arrays_evaluate_stacked_programs_into_arrays(tiny, monkeypatch):
+    """With a BatchFitness (here the config's FEC) the array path calls its
+    evaluate_programs on the mutated children's stacked programs and makes no
+    Evaluation: evaluate_batch is called only for the initial population."""
+    config = config_from_dict(tiny())
+    random.seed(31)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    fec = toolbox.evaluate.func
+    batches, programs = [], []
+    evaluate_batch, evaluate_programs = type(fec).evaluate_batch, type(fec).evaluate_programs
+    monkeypatch.setattr(type(fec), "evaluate_batch", lambda self, a: batches.append(len(a))
+                        or evaluate_batch(self, a))
+    monkeypatch.setattr(type(fec), "evaluate_programs", lambda self, p, pruned=False:
+                        programs.append(p) or evaluate_programs(self, p, pruned))
+    toolbox.register("evaluate_batch", fec.evaluate_batch)   # the patched method
+    _, logbook = eaRegularized(toolbox.population(40), toolbox, batch=10,
+                               max_individuals=400, verbose=False)
+    assert batches == [40]                    # the initial population, as individuals
+    assert len(programs) == 1 + 36            # that call's, then one per cycle
+    assert all(isinstance(p, Programs) for p in programs)
+    assert sum(len(p) for p in programs[1:]) == logbook[-1]["evals"] - 40
+
+
+def test_the_collector_skips_older_objects_only_during_the_loop(tiny, monkeypatch):
+    """gc.freeze() during the loop (its full collections scan only the loop's objects),
+    undone after it; a caller's own freeze is left as it was."""
+    config = config_from_dict(tiny())
+    random.seed(32)
+    toolbox = build_toolbox(config, build_tasks(config.tasks.search))
+    fec, frozen = toolbox.evaluate.func, []
+    evaluate_programs = type(fec).evaluate_programs
+    monkeypatch.setattr(type(fec), "evaluate_programs", lambda self, p, pruned=False:
+                        frozen.append(gc.get_freeze_count()) or evaluate_programs(self, p, pruned))
+    toolbox.register("evaluate_batch", fec.evaluate_batch)   # the patched method
+    for caller_froze in (False, True):
+        if caller_froze:
+            gc.freeze()
+        before = gc.get_freeze_count()
+        eaRegularized(toolbox.population(40), toolbox, batch=10, max_individuals=200,
+                      verbose=False)
+        assert len(frozen) > 10 and min(frozen[1:]) > before   # [0]: before the loop
+        after = gc.get_freeze_count()
+        gc.unfreeze()
+        assert after >= before if caller_froze else after == before == 0
+        frozen.clear()

@@ -205,7 +205,7 @@ def test_invalid_parameters(tasks, kwargs, error, words):
 def test_evaluator_must_be_an_evaluator():
     with pytest.raises(TypeError, match=r"^FEC: evaluator must be an "
                                         r"azdeap.evaluator.Evaluator or a wrapper of one "
-                                        r"\(evaluate_batch, an Evaluator as .evaluator\), "
+                                        r"\(evaluate_programs, an Evaluator as .evaluator\), "
                                         r"got str$"):
         FEC("evaluator")
 

@@ -4,6 +4,7 @@ bit (fitness, fingerprints, train steps, predictions, the random ops' stream).""
 import numpy as np
 import pytest
 
+import azdeap.liveness
 from azdeap import interpreter, ops
 from azdeap.algorithm import Algorithm, Individual
 from azdeap.evaluator import Evaluator
@@ -285,3 +286,44 @@ def test_pruning_is_idempotent_and_keeps_each_component_in_order():
             rows = iter(zip(*(part.tolist() for part in alg.component(component))))
             for kept in zip(*(part.tolist() for part in pruned.component(component))):
                 assert kept in rows   # consumes the iterator: a subsequence
+
+
+@pytest.mark.parametrize("wrappers", [("fec",), ("hurdles",), ("fec", "hurdles")])
+def test_fitness_wrappers_prune_a_batch_once_with_the_same_results(monkeypatch, wrappers):
+    """FEC and Hurdles around a pruning Evaluator prune each batch once for all their
+    runs (fingerprint, cheap part, full evaluation) and give what they give around an
+    Evaluator that does not prune: fitness, train steps, cache hits and generator state,
+    on random programs over all 65 ops (random ops in dead code included)."""
+    import azdeap.evaluator
+    import azdeap.fec
+    import azdeap.hurdles
+    from azdeap.fec import FEC
+    from azdeap.hurdles import Hurdles
+    calls = []
+    real = azdeap.liveness._prune
+    for module in (azdeap.evaluator, azdeap.fec, azdeap.hurdles):
+        monkeypatch.setattr(module, "_prune", lambda *a: calls.append(a) or real(*a))
+    tasks = make_tasks("linear", 3, 4, 12, 8)
+    programs = Programs.stack(random_programs(seed=6, count=200))
+
+    def build(prune):
+        evaluator = Evaluator(tasks, MEMORY, seed=9, prune=prune)
+        hurdles = Hurdles(evaluator, tasks=1, train=6) if "hurdles" in wrappers else None
+        return (FEC(hurdles or evaluator) if "fec" in wrappers else hurdles), hurdles, evaluator
+
+    (pruning, hurdles, evaluator), (plain, plain_hurdles, plain_evaluator) = build(True), build(False)
+    for round_ in range(3):   # a fresh cache, then hits; the hurdle set after the first
+        calls.clear()
+        got, want = pruning.evaluate_programs(programs), plain.evaluate_programs(programs)
+        assert len(calls) == 1   # the pruning side's one prune
+        assert got.fitness.tobytes() == want.fitness.tobytes()
+        assert np.array_equal(got.train_steps, want.train_steps)
+        assert np.array_equal(got.cached, want.cached)
+        assert evaluator.rng_state == plain_evaluator.rng_state
+        if hurdles is not None:
+            hurdles.update_hurdle(got.fitness)
+            plain_hurdles.update_hurdle(want.fitness)
+    if hurdles is not None:   # not vacuous: some stopped at the hurdle, some passed
+        assert hurdles.stopped > 0 and hurdles.passed > 0
+    if "fec" in wrappers:   # the last round answered from the cache
+        assert np.count_nonzero(got.cached) > len(programs) // 2
