@@ -168,15 +168,25 @@ class ProgramSlots:
 def _checked_indices(indices, n, who):
     """indices as int64 if they are integers in 0..n - 1 (the numba copies that read them
     have no bounds checks); TypeError or IndexError, one line, naming who otherwise."""
-    indices = np.asarray(indices)
-    if indices.size == 0:
-        return np.empty(0, np.int64)
-    if indices.dtype.kind not in "iu":
-        raise TypeError("%s: indices must be integers, got %s" % (who, indices.dtype))
-    indices = indices.astype(np.int64, copy=False).reshape(-1)
-    if indices.min() < 0 or indices.max() >= n:
+    if type(indices) is not np.ndarray or indices.dtype != np.int64 or indices.ndim != 1:
+        indices = np.asarray(indices)
+        if indices.size == 0:
+            return np.empty(0, np.int64)
+        if indices.dtype.kind not in "iu":
+            raise TypeError("%s: indices must be integers, got %s" % (who, indices.dtype))
+        indices = indices.astype(np.int64, copy=False).reshape(-1)
+    if _outside(indices, n):
         raise IndexError("%s: an index is outside 0..%d" % (who, n - 1))
     return indices
+
+
+@njit(cache=True)
+def _outside(indices, n):
+    """Whether an index is outside 0..n - 1."""
+    for index in indices:
+        if index < 0 or index >= n:
+            return True
+    return False
 
 
 @njit(cache=True)
