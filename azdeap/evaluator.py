@@ -296,6 +296,14 @@ class Evaluator(BatchFitness):
         task_fitness, steps, _ = self.task_fitnesses(programs, pruned=pruned)
         return Scores(np.array(self.combine(task_fitness)), steps, np.zeros(len(steps), bool))
 
+    def evaluate_batch(self, algorithms) -> list:
+        """``BatchFitness.evaluate_batch`` without the arrays of ``Scores`` in between (one
+        algorithm per call is a common use)."""
+        if not len(algorithms):
+            return []
+        task_fitness, steps, _ = self.task_fitnesses(algorithms)
+        return [Evaluation(f, s) for f, s in zip(self.combine(task_fitness), steps.tolist())]
+
 
 def evaluate(algorithm, tasks, memory=None, combination="mean", max_abs_error=100.0, seed=0):
     """The combined fitness of one algorithm on tasks (memory: what it uses, by default)."""
