@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 from azdeap.evaluator import BatchFitness, Evaluator, Scores, raise_on_bad_status
+from azdeap.fec_cache import FingerprintCache
 from azdeap.liveness import _prune
 from azdeap.programs import Programs
 from azdeap.space import check_bool, check_integer
@@ -48,7 +49,8 @@ def _inner_evaluator(evaluate):
 
 class FEC(BatchFitness):
     """A functional equivalence cache around an ``Evaluator`` (or a wrapper of one).
-    ``cache`` maps a fingerprint to its entry, (fitness, uses, full train steps)."""
+    ``cache`` (a ``FingerprintCache``) maps a fingerprint to (fitness, uses, full train
+    steps)."""
 
     def __init__(self, evaluator, train=10, valid=10, cache_size=100000, forget_every=100,
                  by_form=False):
@@ -73,16 +75,22 @@ class FEC(BatchFitness):
         self.by_form = check_bool(by_form, "FEC: by_form")
         self.evaluator = evaluator   # evaluates the misses
         self.probe = _inner_evaluator(evaluator)   # fingerprints
-        self.cache = OrderedDict()   # fingerprint -> (fitness, uses, full train steps)
-        self.forms = OrderedDict()   # a pruned form -> (its fingerprint, the probe's steps)
-        self.hits = self.form_hits = self.misses = self.saved_train_steps = 0
+        self._empty_cache()
         self._new_key()
+
+    def _empty_cache(self):
+        self.cache = FingerprintCache(self.cache_size, len(self.probe.tasks))
+        self.forms = OrderedDict()   # a pruned form -> (its fingerprint row, probe's steps)
+        self.hits = self.form_hits = self.misses = self.saved_train_steps = 0
 
     def __getstate__(self):
         state = self.__dict__.copy()   # a worker starts with an empty cache
-        state.update(cache=OrderedDict(), forms=OrderedDict(), hits=0, form_hits=0, misses=0,
-                     saved_train_steps=0)
+        del state["cache"], state["forms"]
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._empty_cache()
 
     def evaluate_programs(self, programs, pruned=False) -> Scores:
         """The ``Scores`` of the programs: cached ones where the pruned form or the
@@ -119,40 +127,35 @@ class FEC(BatchFitness):
             epochs=1, pruned=pruned or forms is not None)
         steps[rows] = probe_steps
         probe_steps = probe_steps.tolist()
-        cache, use, hit_rows, hit_fitness, saved, missed = self.cache, self._use, [], [], 0, {}
-        for j, key in enumerate(_row_keys(hashes)):
-            entry = cache.get(key)
-            if entry is None:   # missed: fingerprint -> the rows that share it
-                missed.setdefault(key, []).append(j)
-                continue
-            use(key, entry)
-            hit_rows.append(j)
-            hit_fitness.append(entry[0])
-            saved += entry[2]
-            if forms is not None:
-                self._remember(forms[rows[j]], key, probe_steps[j])
-        fitness[rows[hit_rows]] = hit_fitness
-        self.hits += len(hit_rows)
+        found, found_fitness, saved = self.cache.lookup(hashes, self.forget_every)
+        hit = np.flatnonzero(found)
+        fitness[rows[hit]] = found_fitness[hit]
+        self.hits += len(hit)
         self.saved_train_steps += saved
+        for j in hit.tolist() if forms is not None else ():
+            self._remember(forms[rows[j]], hashes[j].copy(), probe_steps[j])
+        missed = {}   # fingerprint -> the rows that share it
+        for j in np.flatnonzero(~found).tolist():
+            missed.setdefault(hashes[j].tobytes(), []).append(j)
         if missed:  # one full evaluation per new fingerprint
-            first = rows[[same[0] for same in missed.values()]]
+            firsts = [same[0] for same in missed.values()]
+            first = rows[firsts]
             full = self.evaluator.evaluate_programs(programs.take(first), pruned)
             fitness[first] = full.fitness
             steps[first] += full.train_steps
             cached[first] = False
-            for (key, same), fit, full_steps in zip(missed.items(), full.fitness.tolist(),
-                                                    full.train_steps.tolist()):
-                if len(same) == 1 or len(same) < self.forget_every:  # repeats were hits
-                    cache[key] = (fit, len(same), full_steps)
-                    for j in same if forms is not None else ():
-                        self._remember(forms[rows[j]], key, probe_steps[j])
-                self.misses += 1
-                self.hits += len(same) - 1
+            repeats = np.array([len(same) for same in missed.values()])
+            kept = (repeats == 1) | (repeats < self.forget_every)   # repeats were hits
+            self.cache.insert(hashes[firsts][kept], full.fitness[kept], repeats[kept],
+                              full.train_steps[kept])
+            self.misses += len(firsts)
+            self.hits += int(repeats.sum()) - len(firsts)
+            self.saved_train_steps += int(((repeats - 1) * full.train_steps).sum())
+            for same, fit, is_kept in zip(missed.values(), full.fitness.tolist(), kept.tolist()):
                 if len(same) > 1:
-                    self.saved_train_steps += (len(same) - 1) * full_steps
                     fitness[rows[same[1:]]] = fit
-            while len(cache) > self.cache_size:
-                cache.popitem(last=False)
+                for j in same if forms is not None and is_kept else ():
+                    self._remember(forms[rows[j]], hashes[same[0]].copy(), probe_steps[j])
         while len(self.forms) > self.cache_size:
             self.forms.popitem(last=False)
         return Scores(fitness, steps, cached)
@@ -160,32 +163,24 @@ class FEC(BatchFitness):
     def _form_hit(self, form, b, fitness, steps):
         """Answer program b from the cache entry of its pruned form's fingerprint, if that
         is still cached."""
-        key, probe_steps = self.forms.get(form, (None, 0))
-        entry = self.cache.get(key)
-        if entry is None:
+        fingerprint, probe_steps = self.forms.get(form, (None, 0))
+        if fingerprint is None:
+            return False
+        found, found_fitness, saved = self.cache.lookup(fingerprint[None], self.forget_every)
+        if not found[0]:
             return False
         self.forms.move_to_end(form)
-        self._use(key, entry)
         self.hits += 1
         self.form_hits += 1
-        self.saved_train_steps += entry[2]
-        fitness[b], steps[b] = entry[0], probe_steps
+        self.saved_train_steps += saved
+        fitness[b], steps[b] = found_fitness[0], probe_steps
         return True
 
-    def _use(self, key, entry):
-        """Count a use of the entry of key: forget it at ``forget_every`` uses, else
-        refresh its LRU place.  (The caller counts the hit.)"""
-        if entry[1] + 1 >= self.forget_every:
-            del self.cache[key]
-        else:
-            self.cache[key] = entry[0], entry[1] + 1, entry[2]
-            self.cache.move_to_end(key)
-
-    def _remember(self, form, key, probe_steps):
-        """Map a pruned form to its fingerprint and the train steps of its fingerprint run
-        (charged to a later answer by form, as the original's budget counts every
-        fingerprint)."""
-        self.forms[form] = key, probe_steps
+    def _remember(self, form, fingerprint, probe_steps):
+        """Map a pruned form to its fingerprint (a row of hashes) and the train steps of
+        its fingerprint run (charged to a later answer by form, as the original's budget
+        counts every fingerprint)."""
+        self.forms[form] = fingerprint, probe_steps
         self.forms.move_to_end(form)
 
     def stats(self):
@@ -195,13 +190,6 @@ class FEC(BatchFitness):
         return {"hits": self.hits, "form_hits": self.form_hits, "misses": self.misses,
                 "hit_rate": self.hits / total if total else 0.0,
                 "saved_train_steps": self.saved_train_steps}
-
-
-def _row_keys(hashes):
-    """Each row of a 2-d array as bytes (a dictionary key)."""
-    width = hashes.shape[1] * hashes.itemsize
-    packed = np.ascontiguousarray(hashes).tobytes()
-    return [packed[at:at + width] for at in range(0, len(packed), width)]
 
 
 def _forms(programs):
