@@ -71,16 +71,13 @@ def _number(x):
         x, "np.nan")
 
 
-def _name(kind, address):
-    return ops.KIND_PREFIX[kind] + str(address)
-
-
 def _line(code_row, data_row):
     """(the numpy line of one instruction, the cells it reads, the cell it writes)."""
     op, in1, in2, out = code_row
     spec = ops.OPS[op]
-    fields = dict(zip("ab", (_name(k, a) for k, a in zip(spec.inputs, (in1, in2)))),
-                  o=_name(spec.output, out), f=spec.function, shape=_SHAPES.get(spec.output),
+    names = (ops.cell_name(kind, address) for kind, address in zip(spec.inputs, (in1, in2)))
+    fields = dict(zip("ab", names), o=ops.cell_name(spec.output, out), f=spec.function,
+                  shape=_SHAPES.get(spec.output),
                   **{"d%d" % i: _number(x) for i, x in enumerate(data_row)})
     reads = {fields[k] for k in "ab" if k in fields}
     if spec.data in _INDEXED:   # sets one entry: the others are read and kept

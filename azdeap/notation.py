@@ -36,18 +36,15 @@ class NotationError(ValueError):
 
 # -- printing --------------------------------------------------------------------
 
-def _address(kind, number):
-    return ops.KIND_PREFIX[kind] + str(number) if kind != ops.NO_KIND else ""
-
-
 def format_instruction(code_row, data_row) -> str:
     """One instruction (``code`` row op, in1, in2, out and ``data`` row) as text."""
     op, in1, in2, out = (int(x) for x in code_row)
     spec = ops.OPS[op]
     kinds = spec.inputs + (ops.NO_KIND, ops.NO_KIND)
     d0, d1, d2 = (repr(float(x)) for x in data_row)
-    return spec.form.format(o=_address(spec.output, out), a=_address(kinds[0], in1),
-                            b=_address(kinds[1], in2), d0=d0, d1=d1, d2=d2)
+    return spec.form.format(o=ops.cell_name(spec.output, out),
+                            a=ops.cell_name(kinds[0], in1), b=ops.cell_name(kinds[1], in2),
+                            d0=d0, d1=d1, d2=d2)
 
 
 def format_algorithm(alg, roles: bool = False) -> str:

@@ -172,6 +172,11 @@ VALUE_FIELDS = {None: (), CONST: (0,), VECTOR_CONST: (1,), MATRIX_CONST: (2,), U
                 GAUSSIAN: (0, 1)}
 
 
+def cell_name(kind, address):
+    """A memory cell's name in the paper's notation ("s3", "v0", "m1"); "" for NO_KIND."""
+    return KIND_PREFIX[kind] + str(address) if kind != NO_KIND else ""
+
+
 def op_code(name_or_code):
     """The op code for an op name (``"SCALAR_SUM"``) or code; ValueError if unknown."""
     if isinstance(name_or_code, (int, np.integer)) and not isinstance(name_or_code, bool):
