@@ -62,11 +62,31 @@ class FingerprintCache:
     def items(self):
         """(fingerprint bytes, (fitness, uses, full train steps)) from the least to the
         most recently used."""
-        slot = self.meta[_OLDEST]
-        while slot >= 0:
+        for slot in _order(self.newer, self.meta).tolist():
             yield (self.keys[slot].tobytes(),
                    (float(self.fitness[slot]), int(self.uses[slot]), int(self.steps[slot])))
-            slot = self.newer[slot]
+
+    def __getstate__(self):
+        """The entries only, from the least to the most recently used."""
+        order = _order(self.newer, self.meta)
+        return (self.capacity, self.width, self.keys[order], self.fitness[order],
+                self.uses[order], self.steps[order])
+
+    def __setstate__(self, state):
+        capacity, width, *entries = state
+        self.__init__(capacity, width)
+        self.insert(*entries)
+
+
+@njit(cache=True)
+def _order(newer, meta):
+    """The slots of the entries from the least to the most recently used."""
+    order = np.empty(meta[_SIZE], np.int64)
+    slot = meta[_OLDEST]
+    for i in range(order.shape[0]):
+        order[i] = slot
+        slot = newer[slot]
+    return order
 
 
 @njit(cache=True)

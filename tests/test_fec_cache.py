@@ -69,3 +69,21 @@ def test_an_empty_table_finds_nothing():
     table = FingerprintCache(4, 2)
     found, fitness, saved = table.lookup(np.zeros((3, 2), np.uint64), 100)
     assert not found.any() and saved == 0 and len(table) == 0 and list(table.items()) == []
+
+
+def test_a_pickled_table_holds_its_entries_in_their_order_and_nothing_else():
+    import pickle
+    rng = np.random.default_rng(5)
+    table = FingerprintCache(1000, 10)
+    keys = rng.integers(0, 2**63, (50, 10), dtype=np.int64).astype(np.uint64)
+    table.insert(keys, rng.random(50), rng.integers(1, 5, 50), rng.integers(0, 99, 50))
+    table.lookup(keys[[7, 3]], 100)                      # moved to the recent end
+    table.lookup(keys[[9]], 1)                           # forgotten
+    data = pickle.dumps(table)
+    assert len(data) < 50 * 10 * 8 * 2                   # the entries, not the capacity
+    copy = pickle.loads(data)
+    assert list(copy.items()) == list(table.items()) and len(copy) == 49
+    assert copy.lookup(keys, 100)[0].tolist() == table.lookup(keys, 100)[0].tolist()
+    copy.insert(rng.integers(0, 2**63, (2000, 10), dtype=np.int64).astype(np.uint64),
+                np.zeros(2000), np.ones(2000, np.int64), np.zeros(2000, np.int64))
+    assert len(copy) == 1000                             # the capacity survives
