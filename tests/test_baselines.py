@@ -151,6 +151,6 @@ def test_shipped_digits_config_is_the_papers_shape():
     config = load_config("configs/digits.yaml")
     search, select, final = (config.tasks.search[0], config.tasks.select[0],
                              config.tasks.final[0])
-    assert config.fitness.combination == "median" and search.features == 16
+    assert config.fitness.combination == "mean" and search.features == 16
     assert (search.pairs, select.pairs, final.pairs) == ("search", "select", "select")
     assert final.valid_from == "test" and search.dataset == "digits"
