@@ -27,6 +27,7 @@ from collections import OrderedDict
 import numpy as np
 from numba import njit
 
+from azdeap import ops
 from azdeap.evaluator import BatchFitness, Evaluator, Scores, raise_on_bad_status
 from azdeap.fec_cache import FingerprintCache
 from azdeap.liveness import _prune
@@ -96,9 +97,11 @@ class FEC(BatchFitness):
         """The ``Scores`` of the programs: cached ones where the pruned form or the
         fingerprint hits.
 
-        With a pruning evaluator, the programs are pruned once, for the fingerprint run
-        and the full evaluations.  With ``by_form`` too, each program's live code (as a
-        fingerprint runs it) is looked up first: a program whose pruned form maps to a
+        With a pruning evaluator, the programs are pruned once for the fingerprint run
+        (dead random ops dropped where none is live), and the misses' pruned forms serve
+        their full evaluations too unless they hold random ops (which the full run's
+        pruning keeps: docs/design.md, "Live code").  With ``by_form`` too, each
+        program's live code (as a fingerprint runs it) is looked up first: a program whose pruned form maps to a
         fingerprint still in the cache is answered without running at all.  A use by
         form counts towards ``forget_every`` and refreshes the entry's LRU place as a use
         by fingerprint does.  Forms are remembered on every fingerprint hit and insert
@@ -108,23 +111,20 @@ class FEC(BatchFitness):
         fitness, steps = np.empty(n), np.zeros(n, np.int64)
         cached = np.ones(n, bool)
         rows = np.arange(n)   # the programs fingerprinted
-        to_probe, forms = programs, None
-        if self.probe.prune and self.by_form:
-            to_probe, status = _prune(programs, self.probe.memory, True)
-            raise_on_bad_status(status, programs, self.probe.memory)
-            forms = _forms(to_probe)
-            rows = np.array([b for b, form in enumerate(forms)
-                             if not self._form_hit(form, b, fitness, steps)], np.int64)
-            if len(rows) < n:
-                to_probe = to_probe.take(rows)
-        elif self.probe.prune and not pruned and n > 1:
-            to_probe = programs = _prune(programs, self.probe.memory, False)[0]
-            pruned = True
-        if not len(rows):
-            return Scores(fitness, steps, cached)
+        live = forms = None   # live: the programs pruned as a fingerprint runs them
+        if self.probe.prune and (self.by_form or n > 1):
+            live, status = _prune(programs, self.probe.memory, True)
+            if self.by_form:
+                raise_on_bad_status(status, programs, self.probe.memory)
+                forms = _forms(live)
+                rows = np.array([b for b, form in enumerate(forms)
+                                 if not self._form_hit(form, b, fitness, steps)], np.int64)
+                if not len(rows):
+                    return Scores(fitness, steps, cached)
+        to_probe = programs if live is None else live if len(rows) == n else live.take(rows)
         _, probe_steps, hashes = self.probe.task_fitnesses(
             to_probe, self.train, self.valid, fingerprint=True, rng_reseed=FINGERPRINT_SEED,
-            epochs=1, pruned=pruned or forms is not None)
+            epochs=1, pruned=live is not None)
         steps[rows] = probe_steps
         probe_steps = probe_steps.tolist()
         found, found_fitness, saved = self.cache.lookup(hashes, self.forget_every)
@@ -140,7 +140,12 @@ class FEC(BatchFitness):
         if missed:  # one full evaluation per new fingerprint
             firsts = [same[0] for same in missed.values()]
             first = rows[firsts]
-            full = self.evaluator.evaluate_programs(programs.take(first), pruned)
+            misses = programs.take(first)
+            if live is not None and not ops.DRAWS_RANDOM.take(misses.code[:, 0],
+                                                               mode="clip").any():
+                full = self.evaluator.evaluate_programs(live.take(first), True)
+            else:   # their random ops are all kept by the full run's pruning
+                full = self.evaluator.evaluate_programs(misses, pruned)
             fitness[first] = full.fitness
             steps[first] += full.train_steps
             cached[first] = False
