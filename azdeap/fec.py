@@ -101,11 +101,11 @@ class FEC(BatchFitness):
         (dead random ops dropped where none is live), and the misses' pruned forms serve
         their full evaluations too unless they hold random ops (which the full run's
         pruning keeps: docs/design.md, "Live code").  With ``by_form`` too, each
-        program's live code (as a fingerprint runs it) is looked up first: a program whose pruned form maps to a
-        fingerprint still in the cache is answered without running at all.  A use by
-        form counts towards ``forget_every`` and refreshes the entry's LRU place as a use
-        by fingerprint does.  Forms are remembered on every fingerprint hit and insert
-        (an LRU of ``cache_size`` forms)."""
+        program's live code (as a fingerprint runs it) is looked up first: a program
+        whose pruned form maps to a fingerprint still in the cache is answered without
+        running at all.  A use by form counts towards ``forget_every`` and refreshes the
+        entry's LRU place as a use by fingerprint does.  Forms are remembered on every
+        fingerprint hit and insert (an LRU of ``cache_size`` forms)."""
         programs = Programs.stack(programs)
         n = len(programs)
         fitness, steps = np.empty(n), np.zeros(n, np.int64)
