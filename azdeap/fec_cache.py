@@ -12,27 +12,33 @@ import numpy as np
 from numba import njit
 
 _EMPTY, _REMOVED = -1, -2
+_FIRST_SLOTS = 1024   # entries allocated at first
 # meta: the least and the most recently used entry, entries, removed markers, free slots
 _OLDEST, _NEWEST, _SIZE, _REMOVED_MARKS, _FREE = range(5)
 
 
 class FingerprintCache:
     """An LRU map from fingerprints (rows of ``width`` uint64) to (fitness, uses, full
-    train steps) holding at most ``capacity`` entries."""
+    train steps) holding at most ``capacity`` entries.  Its arrays start small and
+    double as entries come, up to the capacity."""
 
     def __init__(self, capacity: int, width: int):
         self.capacity, self.width = capacity, width
-        index_size = 1 << max(3, (2 * capacity - 1).bit_length())   # at most half full
-        self.keys = np.zeros((capacity, width), np.uint64)
-        self.fitness = np.zeros(capacity)
-        self.uses = np.zeros(capacity, np.int64)
-        self.steps = np.zeros(capacity, np.int64)
-        self.older = np.full(capacity, -1, np.int64)    # the linked list, by slot
-        self.newer = np.full(capacity, -1, np.int64)
-        self.position = np.zeros(capacity, np.int64)    # each slot's place in the index
+        self._allocate(min(capacity, _FIRST_SLOTS))
+
+    def _allocate(self, slots):
+        """Empty arrays of slots entries."""
+        index_size = 1 << max(3, (2 * slots - 1).bit_length())   # at most half full
+        self.keys = np.zeros((slots, self.width), np.uint64)
+        self.fitness = np.zeros(slots)
+        self.uses = np.zeros(slots, np.int64)
+        self.steps = np.zeros(slots, np.int64)
+        self.older = np.full(slots, -1, np.int64)    # the linked list, by slot
+        self.newer = np.full(slots, -1, np.int64)
+        self.position = np.zeros(slots, np.int64)    # each slot's place in the index
         self.index = np.full(index_size, _EMPTY, np.int64)
-        self.free = np.arange(capacity - 1, -1, -1, dtype=np.int64)   # a stack of slots
-        self.meta = np.array([-1, -1, 0, 0, capacity], np.int64)
+        self.free = np.arange(slots - 1, -1, -1, dtype=np.int64)   # a stack of slots
+        self.meta = np.array([-1, -1, 0, 0, slots], np.int64)
 
     def __len__(self):
         return int(self.meta[_SIZE])
@@ -55,6 +61,11 @@ class FingerprintCache:
         """Insert each row of keys (not in the cache) as the most recently used, with its
         fitness, uses and full train steps, forgetting the least recently used entry when
         the cache is full."""
+        needed, slots = len(self) + len(keys), len(self.keys)
+        if needed > slots < self.capacity:   # grow, keeping the entries in LRU order
+            entries = self.__getstate__()[2:]
+            self._allocate(min(self.capacity, max(needed, 2 * slots)))
+            self.insert(*entries)
         _insert(*self._arrays(), np.ascontiguousarray(keys, np.uint64),
                 np.asarray(fitness, np.float64), np.asarray(uses, np.int64),
                 np.asarray(steps, np.int64))

@@ -61,15 +61,20 @@ def Learn():
 
 def linear_regressor(learning_rate: float = 0.001, cls: type = Algorithm) -> Algorithm:
     """The README's linear regressor (memory: 5 scalars, 3 vectors)."""
-    return cls.from_text(LINEAR_REGRESSOR.format(learning_rate=repr(float(learning_rate))))
+    return _parsed(LINEAR_REGRESSOR, learning_rate, cls)
 
 
 def logistic_regression(learning_rate: float = 0.01, cls: type = Algorithm) -> Algorithm:
     """Logistic regression by SGD: the linear regressor with a bias s3 (memory: 5
     scalars, 3 vectors)."""
-    return cls.from_text(LOGISTIC_REGRESSION.format(learning_rate=repr(float(learning_rate))))
+    return _parsed(LOGISTIC_REGRESSION, learning_rate, cls)
 
 
 def neural_network(learning_rate: float = 0.01, cls: type = Algorithm) -> Algorithm:
     """NEURAL_NET_ALGORITHM (memory: 5 scalars, 9 vectors, 2 matrices)."""
-    return cls.from_text(NEURAL_NETWORK.format(learning_rate=repr(float(learning_rate))))
+    return _parsed(NEURAL_NETWORK, learning_rate, cls)
+
+
+def _parsed(listing, learning_rate, cls):
+    """The listing with its learning rate, parsed into an algorithm of type cls."""
+    return cls.from_text(listing.format(learning_rate=repr(float(learning_rate))))

@@ -87,3 +87,19 @@ def test_a_pickled_table_holds_its_entries_in_their_order_and_nothing_else():
     copy.insert(rng.integers(0, 2**63, (2000, 10), dtype=np.int64).astype(np.uint64),
                 np.zeros(2000), np.ones(2000, np.int64), np.zeros(2000, np.int64))
     assert len(copy) == 1000                             # the capacity survives
+
+
+def test_the_arrays_grow_with_the_entries_up_to_the_capacity():
+    """A large capacity costs nothing until entries come; growing keeps the LRU order."""
+    table, model = FingerprintCache(10**9, 4), Model(10**9)
+    assert len(table.keys) <= 1024
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        keys = rng.integers(0, 2**63, (1500, 4), dtype=np.int64).astype(np.uint64)
+        values = rng.random(1500), rng.integers(1, 3, 1500), rng.integers(0, 9, 1500)
+        table.insert(keys, *values)
+        model.insert(keys, *values)
+        table.lookup(keys[::7], 100)
+        model.lookup(keys[::7], 100)
+    assert len(table) == 4500 and 4500 <= len(table.keys) < 10000
+    assert list(table.items()) == list(model.entries.items())
