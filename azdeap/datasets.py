@@ -55,9 +55,10 @@ def _checked(source, dataset):
         if len(x) != len(y):
             raise DatasetError("dataset %s: %s has %d rows but %s has %d"
                                % (source, x_name, len(x), y_name, len(y)))
-        if x.dtype.kind not in "biuf":
-            raise DatasetError("dataset %s: %s must hold numbers, got %s"
-                               % (source, x_name, x.dtype))
+        for name, array in ((x_name, x), (y_name, y)):
+            if array.dtype.kind not in "biuf":
+                raise DatasetError("dataset %s: %s must hold numbers, got %s"
+                                   % (source, name, array.dtype))
         for name, array in ((x_name, x), (y_name, y)):
             if array.dtype.kind == "f" and not np.isfinite(array).all():
                 raise DatasetError("dataset %s: %s contains NaN or infinite values"
@@ -71,7 +72,11 @@ def _checked(source, dataset):
 def load_npz(path) -> Dataset:
     """The Dataset of an .npz file with arrays x and y (and optionally x_test, y_test)."""
     try:
-        with np.load(path) as archive:
+        loaded = np.load(path)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise DatasetError("dataset %s: not an .npz archive (a single array, as .npy "
+                               "saves; use numpy.savez with x and y)" % path)
+        with loaded as archive:
             arrays = {name: archive[name] for name in Dataset._fields if name in archive}
             for name in ("x", "y"):
                 if name not in arrays:

@@ -275,3 +275,13 @@ def test_projected_tasks_refuse_mismatched_data(changes, error, message):
     arguments.update(changes)
     with pytest.raises(error, match="^" + message):
         projected_binary_classification(**arguments)
+
+
+def test_a_npy_file_or_text_labels_are_one_error_line(tmp_path):
+    from azdeap.datasets import DatasetError, load_npz
+    np.save(tmp_path / "one.npy", np.zeros((4, 2)))
+    with pytest.raises(DatasetError, match=r"one\.npy: not an \.npz archive"):
+        load_npz(tmp_path / "one.npy")
+    np.savez(tmp_path / "text.npz", x=np.zeros((3, 2)), y=np.array(["a", "b", "c"]))
+    with pytest.raises(DatasetError, match=r"text\.npz: y must hold numbers, got <U1$"):
+        load_npz(tmp_path / "text.npz")
