@@ -84,8 +84,9 @@ class RunFolder:
         return os.path.join(self.path, name)
 
     def check_new(self) -> None:
-        """ExperimentError if the folder already holds a run."""
-        if os.path.exists(self.file(CHECKPOINT)) or os.path.exists(self.file("result.json")):
+        """ExperimentError if the folder already holds a run: one to resume (a checkpoint)
+        or a finished one.  A run stopped before its first checkpoint may start again."""
+        if os.path.exists(self.file(CHECKPOINT)) or self._status() == "finished":
             raise ExperimentError("--out %s: already holds a run (continue it with --resume "
                                   "%s, or choose another folder)" % (self.path, self.path))
 
@@ -96,6 +97,7 @@ class RunFolder:
         try:
             os.makedirs(self.path, exist_ok=True)
             write_atomic(self.file("config.yaml"), dump_config(config).encode())
+            self._forget_failure()
         except OSError as error:
             raise ExperimentError("--out %s: cannot write: %s"
                                   % (self.path, error.strerror or error)) from None
@@ -135,8 +137,17 @@ class RunFolder:
                                   % (path, type(error).__name__, error)) from None
         if not isinstance(state, RunState):
             raise ExperimentError("%s: not an azdeap checkpoint" % path)
+        self._forget_failure()
         self.started = True
         return state, caches
+
+    def _forget_failure(self):
+        """Remove the FAILED marker of an earlier attempt: the run goes on (a marker that
+        cannot be removed is left, it stops nothing)."""
+        try:
+            os.remove(self.file("FAILED"))
+        except OSError:
+            pass
 
     def _status(self) -> Optional[str]:
         """result.json's status, None without a readable one."""

@@ -201,3 +201,20 @@ def test_an_error_during_the_run_leaves_a_failed_marker(capsys, monkeypatch, tmp
                           "--out", out)
     assert status == 2 and err == "azdeap: error: the disk went away\n"
     assert (out / "FAILED").read_text() == "ExperimentError: the disk went away\n"
+
+
+def test_a_run_that_failed_before_its_first_checkpoint_starts_again_in_its_folder(
+        capsys, monkeypatch, tmp_path, tiny_config):
+    """Nothing to resume there, so --out may take the folder again; the new run removes
+    the old FAILED marker."""
+    _interrupt_after(monkeypatch, 0, ExperimentError("the disk went away"))
+    out, config = tmp_path / "run", write_config(tmp_path, tiny_config())
+    assert main(capsys, "--config", config, "--out", out)[0] == 2
+    assert (out / "FAILED").exists() and not (out / CHECKPOINT).exists()
+    monkeypatch.undo()
+    status, _, err = main(capsys, "--config", config, "--out", out)
+    assert status == 0 and err == ""
+    assert not (out / "FAILED").exists()
+    assert json.loads((out / "result.json").read_text())["status"] == "finished"
+    status, _, err = main(capsys, "--config", config, "--out", out)   # finished: refused
+    assert status == 2 and "already holds a run" in err
