@@ -73,16 +73,17 @@ class Algorithm:
                     needed[kind] = max(needed[kind], address + 1)
         return Memory(*needed)
 
-    def simplified(self, exact_draws: bool = False) -> "Algorithm":
+    def simplified(self, exact_draws: bool = False, multiclass: bool = False) -> "Algorithm":
         """A copy (type and attributes kept) without the instructions that cannot affect
         a prediction: dead stores, values overwritten before any read, no-ops
         (``azdeap.liveness.prune`` in the memory it uses); the rest keeps its order.
         Every dead random op goes, as in the paper's simplified listings, so live random
         ops draw from the same distributions but may get other numbers; exact_draws=True
         keeps them all when one is live, and the copy then predicts as this one does bit
-        for bit (docs/design.md, "Live code")."""
+        for bit (docs/design.md, "Live code").  multiclass: for multi-class tasks, where
+        the prediction is v2 (docs/design.md, "Multi-class tasks")."""
         from azdeap.liveness import prune
-        return prune(self, reseeded=True, exact_draws=exact_draws)
+        return prune(self, reseeded=True, exact_draws=exact_draws, multiclass=multiclass)
 
     # -- text -------------------------------------------------------------------
     def __str__(self):

@@ -22,6 +22,9 @@ from azdeap.tuning import tune_constants
 
 BASELINES = {"logistic regression": reference.logistic_regression,
              "2-layer net": reference.neural_network}
+# Their forms for multi-class tasks (docs/design.md, "Multi-class tasks").
+MULTICLASS_BASELINES = {"logistic regression": reference.softmax_regression,
+                        "2-layer net": reference.multiclass_neural_network}
 EVOLVED = "evolved"
 
 
@@ -46,8 +49,10 @@ def compare_baselines(config, experiments: Optional[int] = None, repetitions: in
     """Run ``experiments`` search experiments (default ``experiments.max``), take the
     candidate best on the select tasks, tune its constants and each baseline's on them
     alike (``trials`` random-search candidates, ``azdeap.tuning.tune_constants``) and
-    measure the three on the final tasks with new task seeds ``repetitions`` times.  Every draw comes from the
-    config's seed (time-based if None).  ExperimentError, one line, on a bad argument."""
+    measure the three on the final tasks with new task seeds ``repetitions`` times (on
+    multi-class tasks the baselines' multi-class forms, ``MULTICLASS_BASELINES``).  Every
+    draw comes from the config's seed (time-based if None).  ExperimentError, one line,
+    on a bad argument."""
     experiments = config.experiments.max if experiments is None else experiments
     for name, value, low in (("experiments", experiments, 1), ("repetitions", repetitions, 1),
                              ("trials", trials, 0)):
@@ -61,6 +66,8 @@ def compare_baselines(config, experiments: Optional[int] = None, repetitions: in
     log("azdeap baselines: seed %d, %d experiment(s), %d repetitions, %d tuning trials"
         % (seed, experiments, repetitions, trials))
     select_tasks = build_tasks(config.tasks.select, where="tasks.select")
+    baselines = (MULTICLASS_BASELINES if any(task.n_classes for task in select_tasks)
+                 else BASELINES)
     candidates, candidates_select = [], []
     for experiment in range(experiments):
         result = run_experiment(config, random.randrange(SEED_RANGE), verbose=verbose)
@@ -73,7 +80,7 @@ def compare_baselines(config, experiments: Optional[int] = None, repetitions: in
     best = max(range(experiments), key=candidates_select.__getitem__)
     algorithms, select = {}, {}
     for name, algorithm in [(EVOLVED, candidates[best])] + [
-            (name, make()) for name, make in BASELINES.items()]:
+            (name, make()) for name, make in baselines.items()]:
         evaluate = _evaluator(config, select_tasks, None if name == EVOLVED
                               else algorithm).evaluate_batch
         algorithms[name], select[name] = tune_constants(algorithm, evaluate, trials,

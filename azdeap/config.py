@@ -133,6 +133,17 @@ def _pair(value, path):
     return pair
 
 
+def _classes(value, path):
+    """all, or a list of at least 2 different classes: a multi-class task's."""
+    if isinstance(value, str) and value.lower() == "all":
+        return "all"
+    classes = _list(_int(0))(value, path) if isinstance(value, list) else None
+    if classes is None or len(classes) < 2 or len(set(classes)) < len(classes):
+        raise _Invalid(path, "expected all or a list of at least 2 different classes, got %s"
+                       % _show(value))
+    return classes
+
+
 def _init(value, path):
     if not isinstance(value, str) or (value.lower() not in ("random", "noop")
                                       and "def " not in value):
@@ -180,6 +191,7 @@ class TaskSpec:
     data_seeds: tuple = _f((), _list(_SEED))
     dataset: Optional[str] = _f(None, _nullable(_string))  # projected: azdeap.datasets
     class_pairs: Optional[tuple] = _f(None, _nullable(_list(_pair, nonempty=True)))
+    classes: Optional[tuple] = _f(None, _nullable(_classes))  # projected: multi-class tasks
     group: int = _f(0, _int(0))  # tasks.search only: island i searches group i mod G
     pairs: str = _f("all", _choice(*PAIR_GROUPS))  # projected: all, or a split_pairs part
     valid_from: str = _f("train", _choice("train", "test"))  # projected: the valid examples
@@ -316,6 +328,12 @@ class Config:
     islands: Islands = _f(Islands(), _section(Islands))
     checkpoint_every: float = _f(60.0, _float(0.0))  # seconds; 0 = after every epoch
 
+    def multiclass(self) -> bool:
+        """Whether a task spec makes multi-class tasks (docs/design.md, "Multi-class tasks")."""
+        return any(spec.classes is not None
+                   for group in (self.tasks.search, self.tasks.select, self.tasks.final)
+                   for spec in group)
+
     def search_space(self):
         """The azdeap.algorithm.SearchSpace of the components and memory."""
         parts = [getattr(self.components, name) for name in ("setup", "predict", "learn")]
@@ -337,9 +355,22 @@ def _cross_check(config):
             if spec.kind == "projected" and spec.dataset is None:
                 raise _Invalid(where + ".dataset", "required for kind projected")
             for key, default in (("dataset", None), ("class_pairs", None), ("pairs", "all"),
-                                 ("valid_from", "train")):
+                                 ("valid_from", "train"), ("classes", None)):
                 if spec.kind != "projected" and getattr(spec, key) != default:
                     raise _Invalid("%s.%s" % (where, key), "only for kind projected")
+            if spec.classes is not None:
+                for key, default in (("class_pairs", None), ("pairs", "all")):
+                    if getattr(spec, key) != default:
+                        raise _Invalid("%s.%s" % (where, key), "not with classes (multi-class "
+                                       "tasks have no class pairs)")
+                if config.memory.vectors < 3:
+                    raise _Invalid("memory.vectors", "multi-class tasks (%s.classes) need at "
+                                   "least 3 vectors: v1 the label, v2 the prediction, got %d"
+                                   % (where, config.memory.vectors))
+                if spec.classes != "all" and len(spec.classes) > spec.features:
+                    raise _Invalid(where + ".features", "%d classes need at least as many "
+                                   "features (the label is a vector), got %d"
+                                   % (len(spec.classes), spec.features))
     _check_groups(config)
     if all(value is None for value in dataclasses.astuple(config.budget)):
         raise _Invalid("budget", "set at least one of max_train_steps, max_individuals, "

@@ -173,8 +173,16 @@ class Evaluator(BatchFitness):
         sizes = Counter((task.n_features, task.n_train, task.n_valid) for task in self.tasks)
         check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
                     "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
+        self.multiclass = any(task.n_classes for task in self.tasks)
+        if self.multiclass and self.memory.vectors < 3:
+            raise ValueError("multi-class tasks need memory with at least 3 vectors (v1 the "
+                             "label, v2 the prediction), got %d" % self.memory.vectors)
         self.groups = group_tasks(self.tasks)
         self._new_key()
+
+    def _live(self, programs, reseeded):
+        """(programs pruned for these tasks, status): ``liveness.prune_programs``."""
+        return _prune(programs, self.memory, reseeded, multiclass=self.multiclass)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -221,13 +229,13 @@ class Evaluator(BatchFitness):
         programs = costed = Programs.stack(algorithms)   # costed: what the budget counts
         live = None   # the live code as a fingerprint prunes it
         if self.train_budget is not None:   # checked here: over-budget programs do not run
-            live, status = _prune(programs, self.memory, True)
+            live, status = self._live(programs, True)
             raise_on_bad_status(status, algorithms, self.memory)
             if self.prune:
                 costed = live
         if self.prune and not pruned and len(programs) > 1:   # for one, the call costs more
             programs = (live if live is not None and rng_reseed >= 0
-                        else _prune(programs, self.memory, rng_reseed >= 0)[0])
+                        else self._live(programs, rng_reseed >= 0)[0])
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
                                 fingerprint, rng_reseed, epochs) for _, batch in self.groups]
         if len(runs) == 1:

@@ -92,7 +92,7 @@ def build_tasks(specs, randomize_seeds=False, where="tasks"):
                                     else (None,) * 4)
             tasks += make_tasks(spec.kind, spec.count, spec.features, spec.train, spec.valid,
                                 spec.param_seeds, spec.data_seeds, x, y, spec.class_pairs,
-                                spec.pairs, x_test, y_test, spec.epochs)
+                                spec.pairs, x_test, y_test, spec.epochs, spec.classes)
         except ValueError as error:
             raise ExperimentError("%s[%d] (%s): %s" % (where, i, spec.kind, error)) from None
     return tasks
@@ -532,11 +532,12 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
     log("final fitness (%d unseen tasks): %.6f after %d experiment(s), %d individuals, "
         "%.1f s" % (sum(spec.count for spec in config.tasks.final), final_fitness,
                     state.experiments, state.individuals, state.seconds))
-    simple = best.simplified(exact_draws=True)
+    multiclass = config.multiclass()
+    simple = best.simplified(exact_draws=True, multiclass=multiclass)
     log("the best algorithm without its dead code (%d of %d instructions; the full listing "
         "is %s):" % (len(simple), len(best), "in %s" % folder.file("best.txt")
                      if folder is not None else "Result.best"))
-    log(format_algorithm(simple, roles=True))
+    log(format_algorithm(simple, roles=not multiclass))   # the roles of scalar labels
     result = Result(best, state.best_select, final_fitness, state.experiments,
                     state.individuals, state.seconds, state.logbooks, state.island_logbooks)
     if folder is not None:

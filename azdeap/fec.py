@@ -30,7 +30,6 @@ from numba import njit
 from azdeap import ops
 from azdeap.evaluator import BatchFitness, Evaluator, Scores, raise_on_bad_status
 from azdeap.fec_cache import FingerprintCache
-from azdeap.liveness import _prune
 from azdeap.programs import Programs
 from azdeap.space import check_bool, check_integer
 
@@ -113,7 +112,7 @@ class FEC(BatchFitness):
         rows = np.arange(n)   # the programs fingerprinted
         live = forms = None   # live: the programs pruned as a fingerprint runs them
         if self.probe.prune and (self.by_form or n > 1):
-            live, status = _prune(programs, self.probe.memory, True)
+            live, status = self.probe._live(programs, True)
             if self.by_form:
                 raise_on_bad_status(status, programs, self.probe.memory)
                 forms = _forms(live)

@@ -22,7 +22,6 @@ from typing import Optional
 import numpy as np
 
 from azdeap.evaluator import BatchFitness, Evaluator, Scores
-from azdeap.liveness import _prune
 from azdeap.programs import Programs
 from azdeap.space import check_integer
 
@@ -109,7 +108,7 @@ class Hurdles(BatchFitness):
             self.passed += len(programs)
             return self.evaluator.evaluate_programs(programs, pruned)
         if self.evaluator.prune and not pruned and len(programs) > 1:
-            programs, pruned = _prune(programs, self.evaluator.memory, False)[0], True
+            programs, pruned = self.evaluator._live(programs, False)[0], True
         task_fitness, steps, _ = self.cheap.task_fitnesses(programs, self.train, pruned=pruned)
         fitness = np.array(self.cheap.combine(task_fitness))
         passed = np.flatnonzero(fitness >= self.hurdle)

@@ -510,11 +510,87 @@ def _score_training_step(mem, label, alive, n_alive, classification, any_classif
     if n_bad or fingerprint:
         for t in range(T):
             error = abs(label[t] - mem[T + t])
-            if not error <= max_abs_error:
-                if alive[t]:
-                    n_alive -= U(1)
-                alive[t] = False
-            elif fingerprint and alive[t]:
+            n_alive = _stop_if_bad(error, t, alive, n_alive, max_abs_error)
+            if fingerprint and alive[t]:
+                task_hashes[t] = _mix_float(task_hashes[t], error, bits)
+    return n_alive
+
+
+@_inline
+def _stop_if_bad(error, t, alive, n_alive, max_abs_error):
+    """Stop task t if its training error is NaN or above max_abs_error; returns the number
+    of tasks still alive."""
+    if not error <= max_abs_error:
+        if alive[t]:
+            n_alive -= U(1)
+        alive[t] = False
+    return n_alive
+
+
+@_inline
+def _place_labels(mem, v1, label, lane_classes, learn, F, L):
+    """Before Predict, zero v1 of every multi-class lane; before Learn (learn), make it
+    the one-hot vector of the lane's label (docs/design.md, "Multi-class tasks")."""
+    for lane in range(L):
+        k = lane_classes[lane]
+        if k:
+            for i in range(F):
+                mem[v1 + i * L + lane] = 0.0
+            if learn and 0.0 <= label[lane] < k:  # checked where tasks are made: never outside
+                mem[v1 + U(label[lane]) * L + lane] = 1.0
+
+
+@_inline
+def _multiclass_outcome(mem, v2, lane, k, label, training, F, L):
+    """(error, predicted class) of a multi-class lane after Predict: the class is the first
+    largest of v2's first k entries.  In training they become their softmax, the rest of
+    v2 zeros, and the error is 1 - p(label); in validation it is 0 or 1.  Both are NaN
+    if one of the entries is NaN or infinite (memory then left alone)."""
+    top = mem[v2 + lane]
+    predicted = U(0)
+    finite = True
+    for i in range(U(k)):
+        x = mem[v2 + i * L + lane]
+        finite &= np.isfinite(x)
+        if x > top:
+            top = x
+            predicted = i
+    if not finite:
+        return np.nan, np.nan
+    if not training:
+        return 0.0 if predicted == label else 1.0, float(predicted)
+    total = 0.0
+    for i in range(U(k)):
+        p = np.exp(mem[v2 + i * L + lane] - top)
+        mem[v2 + i * L + lane] = p
+        total += p
+    for i in range(U(k)):
+        mem[v2 + i * L + lane] /= total
+    for i in range(U(k), F):
+        mem[v2 + i * L + lane] = 0.0
+    return 1.0 - mem[v2 + U(label) * L + lane], float(predicted)
+
+
+@_inline
+def _score_multiclass_training_step(mem, label, alive, n_alive, classification, lane_classes,
+                                    v2, max_abs_error, fingerprint, task_hashes, bits, F, T):
+    """_score_training_step for lanes of which some are multi-class, one lane at a time:
+    those get _multiclass_outcome's softmax and error, and their fingerprint hashes the
+    probabilities."""
+    for t in range(T):
+        k = lane_classes[t]
+        if k:
+            error = _multiclass_outcome(mem, v2, t, k, label[t], True, F, T)[0]
+        else:
+            if classification[t]:
+                mem[T + t] = _sigmoid(mem[T + t])
+            error = abs(label[t] - mem[T + t])
+        n_alive = _stop_if_bad(error, t, alive, n_alive, max_abs_error)
+        if fingerprint and alive[t]:
+            if k:
+                for i in range(U(k)):
+                    task_hashes[t] = _mix_float(task_hashes[t], mem[v2 + i * T + t], bits)
+            else:
                 task_hashes[t] = _mix_float(task_hashes[t], error, bits)
     return n_alive
 
@@ -539,16 +615,23 @@ def _score_regression_example(mem, label, loss, alive, n_alive, max_abs_error, T
 
 @_inline
 def _score_validation_example(mem, label, loss, alive, n_alive, classification,
-                              any_classification, max_abs_error, fingerprint, task_hashes,
-                              bits, record, predictions, example, T):
-    """After Predict on a validation example, in general: records the predictions, adds
-    the squared errors (0/1 errors of sigmoid(s1) in classification tasks) to loss,
-    fingerprints them, stops tasks as _score_regression_example does."""
+                              any_classification, lane_classes, any_multiclass, v2,
+                              max_abs_error, fingerprint, task_hashes, bits, record, predictions,
+                              example, F, T):
+    """After Predict on a validation example, in general: records the predictions (the
+    class, in multi-class lanes), adds the squared errors (0/1 errors of sigmoid(s1) or of
+    the class in classification tasks) to loss, fingerprints them, stops tasks as
+    _score_regression_example does."""
     for t in range(T):
         error = label[t] - mem[T + t]
         if record:
             predictions[example, t] = mem[T + t]
-        if any_classification and classification[t]:
+        if any_multiclass and lane_classes[t]:
+            error, predicted = _multiclass_outcome(mem, v2, t, lane_classes[t], label[t], False,
+                                                   F, T)
+            if record:
+                predictions[example, t] = predicted
+        elif any_classification and classification[t]:
             error = 0.0 if (label[t] > 0.5) == (_sigmoid(mem[T + t]) > 0.5) else 1.0
         if abs(error) <= max_abs_error:  # dead tasks accumulate harmlessly
             loss[t] += error * error
@@ -587,7 +670,7 @@ def _make_kernel(n_tasks, n_features):
     grouping = n_tasks == 0
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-               classification, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
+               classification, n_classes, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
                n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
                fitness, train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
@@ -607,6 +690,7 @@ def _make_kernel(n_tasks, n_features):
         valid_features = valid_x.reshape(-1)
         valid_labels = valid_y.reshape(-1)
         any_classification = classification.any()
+        any_multiclass = n_classes.any()
         fast_validation = not (any_classification or record or fingerprint)
         per_lane = U(n_scalars) + U(n_vectors) * F + U(n_matrices) * F * F
         widest = T  # the most lanes of a run: T tasks, or a group's members x T tasks
@@ -629,9 +713,10 @@ def _make_kernel(n_tasks, n_features):
         trained = flags[widest:2 * widest]    # alive after the epoch's training
         lane_classification = flags[2 * widest:3 * widest]
         member_ok = flags[3 * widest:]        # per member of a group, its status is OK
-        counts = np.empty(2 * widest, np.uint64)
+        counts = np.empty(3 * widest, np.uint64)
         task_hashes = counts[:widest]
-        steps = counts[widest:]
+        steps = counts[widest:2 * widest]
+        lane_classes = counts[2 * widest:]
         store = np.zeros(U(group_members.shape[0]) * T * per_lane if grouping else U(0))
         if n_train > 0:
             first_phase = _TRAIN_PREDICT
@@ -739,6 +824,7 @@ def _make_kernel(n_tasks, n_features):
                             steps[lane] = 0
                             best[lane] = 0.0
                             lane_classification[lane] = classification[t]
+                            lane_classes[lane] = n_classes[t]
                     phase = first_phase
                 example = 0
                 while phase != _DONE:
@@ -765,6 +851,9 @@ def _make_kernel(n_tasks, n_features):
                                 mem[lane] = 0.0
                             lo = predict_row
                             hi = learn_row
+                        if any_multiclass:
+                            _place_labels(mem, v0 + F * L, label, lane_classes,
+                                          phase == _TRAIN_LEARN, F, L)
 
                     # -- the component: one dispatch per instruction for all lanes ---
                     for row in range(U(lo), U(hi)):
@@ -780,10 +869,16 @@ def _make_kernel(n_tasks, n_features):
                             for lane in range(L):
                                 if alive[lane]:
                                     steps[lane] += U(1)
-                        n_alive = _score_training_step(mem, label, alive, n_alive,
-                                                       lane_classification, any_classification,
-                                                       max_abs_error, fingerprint, task_hashes,
-                                                       bits, L)
+                        if any_multiclass:
+                            n_alive = _score_multiclass_training_step(
+                                mem, label, alive, n_alive, lane_classification, lane_classes,
+                                v0 + U(2) * F * L, max_abs_error, fingerprint, task_hashes,
+                                bits, F, L)
+                        else:
+                            n_alive = _score_training_step(mem, label, alive, n_alive,
+                                                           lane_classification,
+                                                           any_classification, max_abs_error,
+                                                           fingerprint, task_hashes, bits, L)
                         if n_alive == 0:
                             phase = _DONE
                             stopped = True
@@ -805,8 +900,9 @@ def _make_kernel(n_tasks, n_features):
                         else:
                             n_alive = _score_validation_example(
                                 mem, label, loss, alive, n_alive, lane_classification,
-                                any_classification, max_abs_error, fingerprint, task_hashes,
-                                bits, record, predictions, example, L)
+                                any_classification, lane_classes, any_multiclass,
+                                v0 + U(2) * F * L, max_abs_error, fingerprint, task_hashes,
+                                bits, record, predictions, example, F, L)
                         example += 1
                         if example >= n_valid or (n_alive == 0 and not record
                                                   and part == n_epochs):
@@ -1049,6 +1145,9 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                 or rng_state.shape != (1,)):
             check_array(rng_state, "rng_state", U, (1,))
         _PASSED[:] = memory, rng_state
+    if tasks.multiclass and memory[1] < 3:
+        raise ValueError("multi-class tasks need memory with at least 3 vectors (v1 the "
+                         "label, v2 the prediction), got %d" % memory[1])
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     groups = None
@@ -1096,8 +1195,8 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
         lanes = np.concatenate((group, member, [len(group_start) - 1], group_start,
                                 group_members))
     kernel(programs.code, programs.data, programs.offsets, programs.sizes, train_x,
-           train_y, tasks.valid_x, tasks.valid_y, tasks.classification, n_train,
-           n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
+           train_y, tasks.valid_x, tasks.valid_y, tasks.classification, tasks.n_classes,
+           n_train, n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
            rng_state, rng_reseed, fingerprint, n_epochs, lanes, fitness, train_steps, hashes,
            status, predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,

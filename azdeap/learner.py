@@ -29,13 +29,27 @@ PARAMS = ("algorithm", "kind", "memory", "seed")
 CLASSES = np.array([0.0, 1.0])
 
 
+def _classes_of(y):
+    """The sorted classes of labels y: 0.0 and 1.0 for labels among them, as the binary
+    tasks' (docs/design.md, "Tasks"); ValueError for fewer than 2 classes."""
+    classes = np.unique(y)
+    if np.isin(classes, CLASSES).all():
+        return CLASSES.copy()
+    if len(classes) < 2:
+        raise ValueError("classification needs at least 2 classes, got only %s" % classes[0])
+    return classes
+
+
 class Learner(_Base):
     """An evolved algorithm as a scikit-learn estimator.
 
     ``fit(X, y)`` runs Setup, then Predict and Learn over the rows in order;
-    ``predict(X)`` runs Predict only and returns s1 (for classification the class,
-    0.0 or 1.0, of the probability sigmoid(s1), which ``predict_proba`` gives).  Memory
-    persists between calls, as in the original.
+    ``predict(X)`` runs Predict only and returns s1, or for classification a class of
+    ``classes_``: with two classes the one that the probability sigmoid(s1) (which
+    ``predict_proba`` gives) favours; with more, the algorithm runs as on a multi-class
+    task (the label one-hot in v1, the prediction v2, docs/design.md,
+    "Multi-class tasks") and the class is the largest entry of v2.  Memory persists
+    between calls, as in the original.
     """
 
     def __init__(self, algorithm, kind="regression", memory=None, seed=0):
@@ -77,7 +91,7 @@ class Learner(_Base):
         tags.estimator_type = self._estimator_type
         tags.target_tags.required = True
         if self.kind == "classification":
-            tags.classifier_tags = ClassifierTags(multi_class=False)
+            tags.classifier_tags = ClassifierTags(multi_class=True)
         else:
             tags.regressor_tags = RegressorTags()
         return tags
@@ -108,9 +122,13 @@ class Learner(_Base):
             raise ValueError("y must have shape (%d,) to match X, got %r" % (len(X), y.shape))
         if not np.isfinite(y).all():
             raise ValueError("y contains NaN or infinite values")
-        if self.kind == "classification" and not np.isin(y, (0.0, 1.0)).all():
-            raise ValueError("classification labels must be 0 or 1")
         return X, y
+
+    @property
+    def _n_classes(self):
+        """The tasks' n_classes: the number of classes of a multi-class learner, else 0."""
+        classes = getattr(self, "classes_", CLASSES)
+        return len(classes) if len(classes) > 2 else 0
 
     def _run(self, X, y, training, fresh, cells=None, rng_state=None):
         """The RunResult of one kernel run on rows X (labels y): training (Predict, then
@@ -120,7 +138,8 @@ class Learner(_Base):
         x, labels = np.ascontiguousarray(X[:, :, None]), np.ascontiguousarray(y[:, None])
         examples = ((x, labels, x[:0], labels[:0]) if training
                     else (x[:0], labels[:0], x, labels))
-        tasks = TaskBatch.of_arrays(*examples, [self.kind == "classification"])
+        tasks = TaskBatch.of_arrays(*examples, [self.kind == "classification"],
+                                    [self._n_classes])
         result = interpreter.run(
             Programs.stack([self.algorithm]), tasks, memory=self.memory,
             rng_state=self.rng_state if rng_state is None else rng_state,
@@ -142,23 +161,31 @@ class Learner(_Base):
         prediction = self._run(X[-1:], y[-1:], False, n == 1, self._cells.copy(),
                                self.rng_state.copy()).predictions[0, 0]
         self._run(X[-1:], y[-1:], True, n == 1)
-        if self.kind == "classification":   # the error of sigmoid(prediction)
+        if self.kind == "classification":   # the error of sigmoid(s1), or of v2
             return n if math.isnan(prediction) else 0
         return 0 if abs(float(y[-1]) - prediction) <= _MAX_ERROR else n
 
     def fit(self, X, y):
         """Setup, then Predict and Learn on each row of X (labels y) in order, the random
         ops drawing from ``seed`` anew; a UserWarning if an error |y - prediction| was NaN
-        or infinite, which stops training at that row (before its Learn)."""
+        or infinite, which stops training at that row (before its Learn).  More than two
+        classes need at least as many features and 3 vectors of memory (ValueError)."""
         for name in ("n_features_in_", "classes_"):
             self.__dict__.pop(name, None)
         X, y = self._check(X, y)
         check_bytes(evaluation_bytes(self.memory, {(X.shape[1], len(X), 0): 1}), "Learner.fit",
                     "memory %r for %d features, and the examples"
                     % (tuple(self.memory), X.shape[1]))
-        self.n_features_in_ = X.shape[1]
         if self.kind == "classification":
-            self.classes_ = CLASSES.copy()
+            classes = _classes_of(y)
+            if len(classes) > 2 and (len(classes) > X.shape[1] or self.memory.vectors < 3):
+                raise ValueError("%d classes need at least as many features and 3 vectors of "
+                                 "memory (v1 the label, v2 the prediction), got %d features "
+                                 "and memory %r" % (len(classes), X.shape[1],
+                                                    tuple(self.memory)))
+            self.classes_ = classes
+            y = np.searchsorted(classes, y).astype(np.float64)   # the class indices
+        self.n_features_in_ = X.shape[1]
         self.rng_state = np.array([self.seed], np.uint64)
         self._cells = np.zeros(interpreter.memory_size(self.memory, self.n_features_, 1))
         stopped = self._train(X, y)
@@ -168,13 +195,14 @@ class Learner(_Base):
         return self
 
     def _predict(self, X, caller):
-        """Predict on each row of X: s1, or sigmoid(s1) for classification; a UserWarning
-        counts the predictions that are NaN or infinite."""
+        """Predict on each row of X: s1, or sigmoid(s1) for two classes, or the index of
+        the class for more; a UserWarning counts the predictions that are NaN or
+        infinite."""
         if self.n_features_ is None:
             raise NotFittedError("Learner: call fit before %s" % caller)
         X, y = self._check(X)
         predictions = self._run(X, y, False, False).predictions[:, 0]
-        if self.kind == "classification":
+        if self.kind == "classification" and not self._n_classes:
             with np.errstate(over="ignore"):   # exp(1000) is inf: the probability 0
                 predictions = 1.0 / (1.0 + np.exp(-predictions))
         bad = len(predictions) - np.count_nonzero(np.isfinite(predictions))
@@ -184,18 +212,26 @@ class Learner(_Base):
         return predictions
 
     def predict(self, X):
-        """Predict each row of X: s1, or for classification the class (0.0 or 1.0) whose
-        probability is above 0.5 (NaN for a NaN probability)."""
+        """Predict each row of X: s1, or for classification its class of ``classes_``
+        (with two classes, the second if its probability is above 0.5); NaN where the
+        prediction is NaN (or, for more than two classes, not finite)."""
         predictions = self._predict(X, "predict")
         if self.kind == "classification":
-            predictions = np.where(np.isnan(predictions), np.nan, predictions > 0.5)
+            index = (predictions if self._n_classes else predictions > 0.5)
+            known = ~np.isnan(predictions)
+            predictions = np.full(len(index), np.nan)
+            predictions[known] = self.classes_[index[known].astype(np.int64)]
         return predictions
 
     def predict_proba(self, X):
-        """The probabilities (n, 2) of the classes 0 and 1 of each row of X, from
-        sigmoid(s1); ``AttributeError`` for regression."""
+        """The probabilities (n, 2) of the two classes of each row of X, from sigmoid(s1);
+        ``AttributeError`` for regression and for more than two classes (whose Predict
+        gives a class, not probabilities)."""
         if self.kind != "classification":
             raise AttributeError("Learner.predict_proba is only for kind='classification'")
+        if self._n_classes:
+            raise AttributeError("Learner.predict_proba is only for two classes, got %d"
+                                 % self._n_classes)
         probability = self._predict(X, "predict_proba")
         return np.column_stack([1.0 - probability, probability])
 

@@ -59,17 +59,21 @@ def add_show_arguments(parser):
     parser.add_argument("--simplify", action="store_true",
                         help="print only the instructions that can affect a prediction")
     parser.add_argument("--config", help="also print the fitness on this config's tasks")
+    parser.add_argument("--multiclass", action="store_true",
+                        help="the prediction is v2, as on multi-class tasks (implied by a "
+                             "--config with multi-class tasks)")
 
 
 def show_command(args):
     """``show``: print a listing file, its size and memory, and its fitness on a
     config's tasks with --config."""
     config = load_config(args.config) if args.config else None
+    multiclass = args.multiclass or config is not None and config.multiclass()
     algorithm = read_listing(args.file)
-    simple = algorithm.simplified()
+    simple = algorithm.simplified(multiclass=multiclass)
     print("%s: %s" % (args.file, describe(algorithm)))
     print("live: %s" % describe(simple))
-    print(format_algorithm(simple if args.simplify else algorithm, roles=True))
+    print(format_algorithm(simple if args.simplify else algorithm, roles=not multiclass))
     if config is not None:
         fitness = task_fitness(algorithm, config)
         print("fitness on %s: %s" % (args.config, ", ".join(

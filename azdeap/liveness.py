@@ -30,7 +30,8 @@ _TABLE = np.array([ops.IN1_KIND, ops.IN2_KIND, ops.OUT_KIND, ops.SETS_ONE_ENTRY,
                    ops.DRAWS_RANDOM], np.int64)
 
 
-def prune_programs(programs, memory: Memory, reseeded: bool = False) -> Programs:
+def prune_programs(programs, memory: Memory, reseeded: bool = False,
+                   multiclass: bool = False) -> Programs:
     """The programs (a ``Programs`` or a sequence of algorithms) with only their live
     instructions, stacked anew in order.
 
@@ -40,19 +41,23 @@ def prune_programs(programs, memory: Memory, reseeded: bool = False) -> Programs
     run with the random ops restarted for each program (``interpreter.run``'s
     ``rng_reseed >= 0``, as FEC fingerprints); then a program's dead random ops are
     dropped when it has no live one, else every random op is kept (docs/design.md,
-    "Live code").  TypeError or ValueError, one line, for bad arguments."""
+    "Live code").  multiclass: some of the tasks they will run on are multi-class, where
+    the runner also reads v2 (docs/design.md, "Multi-class tasks").  TypeError or
+    ValueError, one line, for bad arguments."""
     programs = Programs.stack(programs)
     memory = check_memory(memory)
-    return _prune(programs, memory, check_bool(reseeded, "reseeded"))[0]
+    return _prune(programs, memory, check_bool(reseeded, "reseeded"),
+                  multiclass=check_bool(multiclass, "multiclass"))[0]
 
 
 def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False,
-          exact_draws: bool = True) -> Algorithm:
+          exact_draws: bool = True, multiclass: bool = False) -> Algorithm:
     """A copy of algorithm (its type and attributes, e.g. a DEAP fitness) holding only
     its live instructions.  memory defaults to the memory it uses; ValueError, one line,
     if it does not run in memory (as an Evaluator's).  exact_draws=False drops every dead
     random op, as the paper's simplified listings do: the live ones then draw from the
-    same distributions but may get other numbers (docs/design.md, "Live code")."""
+    same distributions but may get other numbers (docs/design.md, "Live code").
+    multiclass: for multi-class tasks, as ``prune_programs``."""
     from azdeap.evaluator import raise_on_bad_status
     if not isinstance(algorithm, Algorithm):
         raise TypeError("algorithm must be an azdeap.algorithm.Algorithm, got %s"
@@ -60,20 +65,21 @@ def prune(algorithm: Algorithm, memory: Memory = None, reseeded: bool = False,
     memory = algorithm.memory_used() if memory is None else check_memory(memory)
     programs, status = _prune(Programs.stack([algorithm]), memory,
                               check_bool(reseeded, "reseeded"),
-                              check_bool(exact_draws, "exact_draws"))
+                              check_bool(exact_draws, "exact_draws"),
+                              check_bool(multiclass, "multiclass"))
     raise_on_bad_status(status, [algorithm], memory)
     return algorithm.with_program(programs.code.copy(), programs.data.copy(),
                                   tuple(programs.sizes[0].tolist()))
 
 
-def _prune(programs, memory, reseeded, exact_draws=True):
+def _prune(programs, memory, reseeded, exact_draws=True, multiclass=False):
     """(the pruned Programs, the interpreter's status of each program); unchecked."""
     scalars, vectors, matrices = memory
     rule = (_KEEP_LIVE_DRAWS if not exact_draws
             else _KEEP_DRAWS_IF_ONE_LIVE if reseeded else _KEEP_EVERY_DRAW)
     code, data, offsets, sizes, status = _prune_kernel(
         programs.code, programs.data, programs.offsets, programs.sizes, scalars, vectors,
-        matrices, rule, _TABLE)
+        matrices, rule, multiclass and vectors >= 3, _TABLE)
     return Programs._of(code, data, offsets, sizes), status
 
 
@@ -97,7 +103,8 @@ def _backward(code, start, stop, live, keep, first_cell, table):
 
 
 @njit(cache=True)
-def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, table):
+def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, multiclass,
+          table):
     """keep[i] for every row start + i of one valid program: whether it is live.
 
     The runner writes v0 (and s0) before every Predict and every Learn, and reads s1
@@ -105,11 +112,15 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, 
     cells live after Learn are those live before Predict, less s0 and v0; after Predict,
     s1 and those live before Learn or before the next Predict, less s0 and v0; after
     Setup, those live before Predict, less s0 and v0.  The first two depend on each
-    other: iterate until nothing changes (the live sets only grow)."""
+    other: iterate until nothing changes (the live sets only grow).  When some tasks are
+    multi-class (multiclass) the runner also reads v2 where it reads s1; it writes their
+    v1 too, which is taken as not written, as it is in the other tasks (keeping a dead
+    write is safe, dropping a live one is not)."""
     predict_start = start + sizes[0]
     learn_start = predict_start + sizes[1]
     learn_stop = learn_start + sizes[2]
     v0 = first_cell[1]
+    prediction = v0 + 2 if multiclass else _S1
     live_predict[:] = False
     live_learn[:] = False
     changed = True
@@ -124,7 +135,7 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, 
             live_learn[c] = live[c]
             live[c] = live_learn[c] or live_predict[c]
         live[_S0] = live[v0] = False
-        live[_S1] = True
+        live[_S1] = live[prediction] = True
         _backward(code, predict_start, learn_start, live, keep[predict_start - start:],
                   first_cell, table)
         for c in range(live.shape[0]):
@@ -135,7 +146,8 @@ def _mark(code, start, sizes, keep, first_cell, live_predict, live_learn, live, 
 
 
 @njit(cache=True)
-def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, rule, table):
+def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, rule,
+                  multiclass, table):
     """(code, data, offsets, sizes) of the pruned programs, and each program's status."""
     n_programs = offsets.shape[0]
     rows = 0
@@ -162,7 +174,7 @@ def _prune_kernel(code, data, offsets, sizes, n_scalars, n_vectors, n_matrices, 
         status[b] = _check_program(code, data, start, stop, n_scalars, n_vectors, n_matrices)
         if status[b] == OK:
             _mark(code, start, sizes[b], keep, first_cell, live_predict, live_learn, live,
-                  table)
+                  multiclass, table)
             # One stream feeds every random op: dropping a draw would shift the numbers
             # of the draws after it, in this program and (not reseeded) in the next ones.
             keep_random = rule == _KEEP_EVERY_DRAW

@@ -44,10 +44,12 @@ def _rng(seed):
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    """One task: training and validation examples (rows) with scalar labels.
+    """One task: training and validation examples (rows) with their labels.
 
     ``classification`` False means RMS_ERROR regression, True means ACCURACY with labels
-    0.0/1.0. Arrays are stored as C-contiguous float64.  ``epochs``: passes over the
+    0.0/1.0; ``n_classes`` K >= 2 makes it a multi-class task (ACCURACY, labels 0..K-1,
+    K <= n_features) whose label is a one-hot vector and prediction a vector
+    (docs/design.md, "Multi-class tasks").  Arrays are stored as C-contiguous float64.  ``epochs``: passes over the
     training examples, each followed by a validation (docs/design.md, "Execution");
     epochs after the first take the examples in an order shuffled by ``shuffle_seed``
     (``epoch_orders``).
@@ -60,18 +62,22 @@ class Task:
     classification: bool = False
     epochs: int = 1
     shuffle_seed: int = 0
+    n_classes: int = 0
 
     def __post_init__(self):
         """ValueError or TypeError naming the task and the array, unless the arrays hold
         finite real numbers in consistent shapes with at least 1 feature, 1 training and 1
         validation example, and labels 0 or 1 for classification; likewise unless epochs
-        is an integer >= 1 and shuffle_seed a seed (``check_seed``)."""
-        if not is_integer(self.epochs):
-            raise TypeError(f"task {self.name!r}: epochs must be an integer, got "
-                            f"{self.epochs!r}")
-        if self.epochs < 1:
-            raise ValueError(f"task {self.name!r}: epochs must be >= 1, got {self.epochs}")
-        object.__setattr__(self, "epochs", int(self.epochs))
+        is an integer >= 1, shuffle_seed a seed (``check_seed``) and n_classes 0 or an
+        integer from 2 to n_features with labels 0..n_classes-1."""
+        for field, low in (("epochs", 1), ("n_classes", 0)):
+            value = getattr(self, field)
+            if not is_integer(value):
+                raise TypeError(f"task {self.name!r}: {field} must be an integer, got {value!r}")
+            if value < low or field == "n_classes" and value == 1:
+                raise ValueError(f"task {self.name!r}: {field} must be "
+                                 f"{'>= 1' if low else '0 or >= 2'}, got {value}")
+            object.__setattr__(self, field, int(value))
         object.__setattr__(self, "shuffle_seed",
                            check_seed(self.shuffle_seed, f"task {self.name!r}: shuffle_seed"))
         for field in ARRAYS:
@@ -82,7 +88,8 @@ class Task:
             if not np.isfinite(array).all():
                 raise ValueError(f"task {self.name!r}: {field} contains NaN or infinite values")
             object.__setattr__(self, field, array)
-        object.__setattr__(self, "classification", bool(self.classification))
+        object.__setattr__(self, "classification", bool(self.classification) or
+                           self.n_classes > 0)
         tx, ty, vx, vy = self.train_x, self.train_y, self.valid_x, self.valid_y
         if (tx.ndim != 2 or vx.ndim != 2 or ty.shape != tx.shape[:1] or vy.shape != vx.shape[:1]
                 or tx.shape[1] != vx.shape[1]):
@@ -93,19 +100,25 @@ class Task:
             if count < 1:
                 raise ValueError(f"task {self.name!r}: needs at least 1 {what}, got train_x "
                                  f"{tx.shape}, valid_x {vx.shape}")
+        if self.n_classes > self.n_features:
+            raise ValueError(f"task {self.name!r}: {self.n_classes} classes need at least as "
+                             f"many features (the label is a vector), got {self.n_features}")
+        top = max(self.n_classes - 1, 1)
+        allowed = "0 or 1" if top == 1 else f"integers 0..{top}"
         for field, labels in (("train_y", ty), ("valid_y", vy)):
-            bad = labels[(labels != 0.0) & (labels != 1.0)] if self.classification else ()
+            bad = (labels[(labels != np.round(labels)) | (labels < 0) | (labels > top)]
+                   if self.classification else ())
             if len(bad):
                 raise ValueError(f"task {self.name!r}: {field}: classification labels must "
-                                 f"be 0 or 1, got {bad[0]}")
+                                 f"be {allowed}, got {bad[0]}")
 
     n_features = property(lambda self: self.train_x.shape[1])
     n_train = property(lambda self: self.train_x.shape[0])
     n_valid = property(lambda self: self.valid_x.shape[0])
 
 
-def _split(name, x, y, n_train, classification=False):
-    return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:], classification)
+def _split(name, x, y, n_train):
+    return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:])
 
 
 def scalar_linear_regression(n_features: int, n_train: int, n_valid: int, param_seed: int = 1001,
@@ -157,18 +170,43 @@ def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple
     With a test split (x_test, y_test), the n_valid validation examples are its examples of
     the pair instead, shuffled by the same generator after the training ones.
     """
-    param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     if np.ndim(classes) != 1 or len(classes) != 2:
         raise ValueError(f"classes must be a pair (a, b), got {classes!r}")
+    return _projected(x, y, classes, n_features, n_train, n_valid, param_seed, data_seed,
+                      x_test, y_test, multiclass=False)
+
+
+def projected_multiclass_classification(x: np.ndarray, y: np.ndarray, classes: Sequence[int],
+                                        n_features: int, n_train: int, n_valid: int,
+                                        param_seed: int = 1001, data_seed: int = 11001,
+                                        x_test: Optional[np.ndarray] = None,
+                                        y_test: Optional[np.ndarray] = None) -> Task:
+    """Multi-class task (``Task.n_classes`` = len(classes), at most n_features) from
+    labelled data, made as ``projected_binary_classification`` makes a binary one: the
+    label of an example of classes[i] is i."""
+    if np.ndim(classes) != 1 or len(classes) < 2:
+        raise ValueError(f"classes must be a list of at least 2 classes, got {classes!r}")
+    if len(classes) > n_features:
+        raise ValueError(f"{len(classes)} classes need at least as many features (the label "
+                         f"is a vector), got features {n_features}")
+    return _projected(x, y, classes, n_features, n_train, n_valid, param_seed, data_seed,
+                      x_test, y_test, multiclass=True)
+
+
+def _projected(x, y, classes, n_features, n_train, n_valid, param_seed, data_seed, x_test,
+               y_test, multiclass):
+    """The projected task of classes (a binary or a multi-class one), unchecked classes."""
+    param_seed, data_seed = _checked_seeds(param_seed, data_seed)
     if x_test is None and y_test is not None or x_test is not None and y_test is None:
         raise ValueError("a test split needs both x_test and y_test")
     for xs, ys, names in ((x, y, "x and y"), (x_test, y_test, "x_test and y_test")):
         if ys is not None and (np.ndim(xs) < 1 or np.ndim(ys) != 1 or len(xs) != len(ys)):
             raise ValueError(f"{names} must be (N, ...) rows and (N,) labels, got shapes "
                              f"{np.shape(xs)} and {np.shape(ys)}")
-    a, b = classes
-    if a == b:
-        raise ValueError(f"the two classes must differ, got {a!r} twice")
+    classes = list(classes)
+    for i, label in enumerate(classes):
+        if label in classes[:i]:
+            raise ValueError(f"the classes must differ, got {label!r} twice")
     y = np.asarray(y).ravel()
     keep = _examples_of(y, classes, "y")
     rng = _rng(data_seed)
@@ -179,16 +217,18 @@ def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple
         parts = [(x, y, keep, n_train, ""),
                  (x_test, y_test, _examples_of(y_test, classes, "y_test"), n_valid,
                   " in the test split")]
+    shown = " and ".join(", ".join(repr(c) for c in classes).rsplit(", ", 1))
     rows, labels = [], []
     for xs, ys, kept, need, where in parts:
         if len(kept) < need:
             wanted = (f"n_train={n_train} + n_valid={n_valid}" if len(parts) == 1 else
                       f"n_train={n_train}" if not where else f"n_valid={n_valid}")
-            raise ValueError(f"classes {a!r} and {b!r} have {len(kept)} examples{where}, "
+            raise ValueError(f"classes {shown} have {len(kept)} examples{where}, "
                              f"need {need} ({wanted})")
         kept = kept[rng.permutation(len(kept))[:need]]
         rows.append(np.asarray(xs)[kept].reshape(need, -1).astype(np.float64))
-        labels.append((ys[kept] == b).astype(np.float64))
+        labels.append(np.argmax(ys[kept][:, None] == np.array(classes)[None, :], axis=1)
+                      .astype(np.float64))
     rows, labels = np.concatenate(rows), np.concatenate(labels)
     proj = _rng(param_seed).standard_normal((rows.shape[1], n_features)) / np.sqrt(rows.shape[1])
     feats = rows @ proj
@@ -196,8 +236,10 @@ def projected_binary_classification(x: np.ndarray, y: np.ndarray, classes: Tuple
     std[std == 0] = 1.0
     feats = (feats - feats[:n_train].mean(axis=0)) / std
     test = "" if y_test is None else ",test"
-    name = f"projected({a}v{b},param={param_seed},data={data_seed}{test})"
-    return _split(name, feats, labels, n_train, classification=True)
+    name = "projected(%s,param=%d,data=%d%s)" % ("v".join(str(c) for c in classes), param_seed,
+                                                data_seed, test)
+    return Task(name, feats[:n_train], labels[:n_train], feats[n_train:], labels[n_train:],
+                classification=True, n_classes=len(classes) if multiclass else 0)
 
 
 def split_pairs(pairs: Sequence[Tuple[int, int]]) -> Tuple[list, list]:
@@ -231,12 +273,14 @@ def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: in
                x: Optional[np.ndarray] = None, y: Optional[np.ndarray] = None,
                class_pairs: Optional[Sequence[Tuple[int, int]]] = None, pairs: str = "all",
                x_test: Optional[np.ndarray] = None, y_test: Optional[np.ndarray] = None,
-               epochs: int = 1) -> List[Task]:
+               epochs: int = 1, classes=None) -> List[Task]:
     """`count` tasks of `kind` ("linear", "teacher" or "projected"), seeded by `seeds_for`.
 
     "projected" needs x and y; `class_pairs` (default: all pairs of the sorted classes of y)
     are cycled over the tasks; `pairs` "search" or "select" keeps only that part of them
     (`split_pairs`); with a test split (x_test, y_test) the validation examples come from it.
+    `classes` (a list, or "all" for the sorted classes of y) makes every task a multi-class
+    task of those classes instead (``projected_multiclass_classification``).
     Each task trains for `epochs` epochs, shuffled by its data seed (``Task.shuffle_seed``).
     """
     count = check_integer(count, "count", 0)
@@ -246,13 +290,13 @@ def make_tasks(kind: str, count: int, n_features: int, n_train: int, n_valid: in
     data = seeds_for(count, data_seeds, DEFAULT_DATA_SEEDS, "data_seeds")
     params = seeds_for(count, param_seeds, DEFAULT_PARAM_SEEDS, "param_seeds")
     tasks = _make_tasks(kind, n_features, n_train, n_valid, zip(params, data), x, y,
-                        class_pairs, pairs, x_test, y_test)
+                        class_pairs, pairs, x_test, y_test, classes)
     return [dataclasses.replace(task, epochs=epochs, shuffle_seed=seed)
             for task, seed in zip(tasks, data)]
 
 
 def _make_tasks(kind, n_features, n_train, n_valid, seeds, x, y, class_pairs, pairs, x_test,
-                y_test):
+                y_test, classes):
     """make_tasks without epochs, on (param seed, data seed) pairs."""
     if kind not in KINDS:
         raise ValueError(f"unknown task kind {kind!r}; expected one of {KINDS}")
@@ -263,6 +307,12 @@ def _make_tasks(kind, n_features, n_train, n_valid, seeds, x, y, class_pairs, pa
         raise ValueError("projected tasks need labelled data x and y")
     if pairs not in PAIR_GROUPS:
         raise ValueError(f"unknown pairs {pairs!r}; expected one of {PAIR_GROUPS}")
+    if classes is not None:
+        if class_pairs is not None or pairs != "all":
+            raise ValueError("multi-class tasks (classes) take no class_pairs or pairs")
+        chosen = np.unique(y).tolist() if isinstance(classes, str) and classes == "all" else classes
+        return [projected_multiclass_classification(x, y, chosen, n_features, n_train, n_valid,
+                                                    p, d, x_test, y_test) for p, d in seeds]
     chosen = list(combinations(np.unique(y).tolist(), 2) if class_pairs is None else class_pairs)
     if pairs != "all":
         chosen = split_pairs(chosen)[PAIR_GROUPS.index(pairs) - 1]
@@ -292,7 +342,8 @@ def epoch_orders(task: Task) -> np.ndarray:
 class TaskBatch:
     """Tasks of equal (n_features, n_train, n_valid) and epochs stacked with the task axis
     innermost: train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T),
-    valid_y (n_valid, T), classification (T,) bool, order (epochs, n_train, T) int64 (each
+    valid_y (n_valid, T), classification (T,) bool, n_classes (T,) int64 (0 for a task
+    with a scalar label) and multiclass (whether any is not 0), order (epochs, n_train, T) int64 (each
     task's ``epoch_orders``), and the training examples of every epoch in its order,
     epoch after epoch, epoch_train_x (epochs * n_train, F, T) and epoch_train_y
     (epochs * n_train, T) (train_x and train_y themselves for one epoch); all
@@ -311,14 +362,16 @@ class TaskBatch:
         self._fill(*(np.ascontiguousarray(np.stack([getattr(t, field) for t in self.tasks],
                                                    axis=-1)) for field in ARRAYS),
                    np.array([t.classification for t in self.tasks], dtype=np.bool_),
+                   np.array([t.n_classes for t in self.tasks], dtype=np.int64),
                    np.ascontiguousarray(np.stack([epoch_orders(t) for t in self.tasks],
                                                  axis=-1)))
 
-    def _fill(self, train_x, train_y, valid_x, valid_y, classification, order):
+    def _fill(self, train_x, train_y, valid_x, valid_y, classification, n_classes, order):
         """Set the stacked arrays, the sizes they imply, and the epochs' examples."""
         self.train_x, self.train_y, self.valid_x, self.valid_y = (train_x, train_y, valid_x,
                                                                   valid_y)
-        self.classification, self.order = classification, order
+        self.classification, self.n_classes, self.order = classification, n_classes, order
+        self.multiclass = bool(n_classes.any())
         self.n_train, self.n_features, self.n_tasks = train_x.shape
         self.n_valid = len(valid_x)
         self.epochs = len(order)
@@ -333,12 +386,15 @@ class TaskBatch:
             self.train_y[self.order, tasks].reshape(-1, self.n_tasks))
 
     @classmethod
-    def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification):
+    def of_arrays(cls, train_x, train_y, valid_x, valid_y, classification, n_classes=None):
         """A batch of already stacked examples (train_x (N, F, T), train_y (N, T), ...),
         for the Learner, which also needs batches with no training or no validation
-        examples; TypeError or ValueError, one line, unless the shapes agree (the values
-        are not checked)."""
+        examples; n_classes defaults to 0 for every task.  TypeError or ValueError, one
+        line, unless the shapes agree and each n_classes is 0 or 2..F with the task's
+        labels in 0..n_classes-1 (the other values are not checked)."""
         classification = np.ascontiguousarray(classification, np.bool_)
+        n_classes = np.ascontiguousarray(np.zeros(len(classification)) if n_classes is None
+                                         else n_classes, np.int64)
         for name, array, axes in (("train_x", train_x, ("rows", "features", "tasks")),
                                   ("train_y", train_y, ("rows", "tasks")),
                                   ("valid_x", valid_x, ("rows", "features", "tasks")),
@@ -353,15 +409,22 @@ class TaskBatch:
                 ("valid_x", valid_x, (len(valid_x), n_features, n_tasks),
                  "rows, features, tasks"),
                 ("valid_y", valid_y, (len(valid_x), n_tasks), "rows, tasks"),
-                ("classification", classification, (n_tasks,), "tasks")):
+                ("classification", classification, (n_tasks,), "tasks"),
+                ("n_classes", n_classes, (n_tasks,), "tasks")):
             if array.shape != shape:
                 raise ValueError("TaskBatch.of_arrays: %s must have shape %s (%s), got %s"
                                  % (name, shape, axes, array.shape))
+        for t, k in enumerate(n_classes):
+            labels = np.concatenate((train_y[:, t], valid_y[:, t]))
+            if k and (k < 2 or k > n_features or not np.isin(labels, np.arange(k)).all()):
+                raise ValueError("TaskBatch.of_arrays: task %d: n_classes must be 0 or 2..%d "
+                                 "with labels 0..n_classes-1, got %d" % (t, n_features, k))
         batch = object.__new__(cls)
         batch.tasks = []
         order = np.zeros((1, len(train_x), n_tasks), np.int64)
         order[0] = np.arange(len(train_x))[:, None]
-        batch._fill(train_x, train_y, valid_x, valid_y, classification, order)
+        batch._fill(train_x, train_y, valid_x, valid_y, classification | (n_classes > 0),
+                    n_classes, order)
         return batch
 
 

@@ -154,3 +154,21 @@ def test_shipped_digits_config_is_the_papers_shape():
     assert config.fitness.combination == "mean" and search.features == 16
     assert (search.pairs, select.pairs, final.pairs) == ("search", "select", "select")
     assert final.valid_from == "test" and search.dataset == "digits"
+
+
+def test_compare_baselines_on_multiclass_tasks_uses_their_multiclass_forms(tiny_config):
+    """On multi-class tasks the baselines are softmax regression and the softmax net,
+    both well above chance (0.1) once tuned."""
+    spec = {"kind": "projected", "dataset": "digits", "classes": "all", "features": 16,
+            "train": 300, "valid": 100, "epochs": 3}
+    config = config_from_dict(tiny_config(
+        memory={"scalars": 4, "vectors": 6, "matrices": 2},
+        tasks={"search": dict(spec, count=1), "select": dict(spec, count=1, param_seeds=[7]),
+               "final": dict(spec, count=1, valid_from="test")},
+        budget={"max_individuals": 200}, evolution={"population": 100, "batch": 50},
+        experiments={"max": 1}))
+    comparison = compare_baselines(config, repetitions=2, trials=3, log=lambda line: None)
+    assert "v1" in str(comparison.algorithms["logistic regression"])   # the one-hot label
+    assert str(comparison.algorithms["2-layer net"]).count("outer(") == 2
+    for name in ("logistic regression", "2-layer net"):
+        assert min(comparison.accuracies[name]) > 0.5

@@ -73,7 +73,8 @@ def test_design_has_the_sections_the_code_cites():
     headings = re.findall(r"^## (.+)$", text, re.M)
     assert headings == ["Memory", "Ops", "Random instructions", "Execution", "Fitness", "FEC",
                         "Hurdles", "Live code", "Mutations", "Search loop", "Experiments",
-                        "Tasks", "Notation", "Parallelism", "Differences from the original"]
+                        "Tasks", "Multi-class tasks", "Notation", "Parallelism",
+                        "Differences from the original"]
     root = DOCS.parent
     paths = [root / "README.md"]
     for pattern in ("azdeap/*.py", "tests/*.py", "examples/*", "benchmarks/*", "docs/*.md",

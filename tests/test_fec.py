@@ -375,9 +375,10 @@ def test_by_form_is_off_by_default_and_pruned_probes_are_not_pruned_again(
     import azdeap.evaluator as evaluator_module
     calls = []
     real = evaluator_module._prune
-    monkeypatch.setattr(evaluator_module, "_prune", lambda *a: calls.append(a) or real(*a))
-    by_form = fec_of(tasks)           # the FEC prunes; the probe does not prune again, nor
+    monkeypatch.setattr(evaluator_module, "_prune",
+                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    by_form = fec_of(tasks)           # the FEC prunes (reseeded); the probe does not prune
     by_form.evaluate_batch([readme_regressor(0.02), readme_regressor(0.03)])
-    assert len(calls) == 0            # the full run (no random ops: the same pruned form)
+    assert calls == [True]            # again, nor the full run (no random ops: the same form)
     with pytest.raises(TypeError, match="^FEC: by_form must be True or False, got 1$"):
         FEC(Evaluator(tasks, MEMORY), by_form=1)

@@ -101,8 +101,9 @@ def test_learner_input_errors(readme_regressor, demo_memory):
         learner.predict(X[:, :2])
     with pytest.raises(ValueError, match="NaN"):
         learner.predict(bad)
-    with pytest.raises(ValueError, match="0 or 1"):
-        Learner(readme_regressor(), kind="classification").fit(X, (y > 0) * 2.0)
+    with pytest.raises(ValueError, match="^classification needs at least 2 classes, got "
+                                         "only 2.0$"):
+        Learner(readme_regressor(), kind="classification").fit(X, np.full(len(X), 2.0))
     with pytest.raises(ValueError, match="kind"):
         Learner(readme_regressor(), kind="ranking")
     with pytest.raises(ValueError, match="address out of range"):   # the README uses s4
@@ -343,3 +344,35 @@ def test_learner_and_datasets_work_without_scikit_learn():
     assert out == ["1.0 classification", "NotFittedError Learner: call fit before predict",
                    "dataset digits: needs scikit-learn (pip install scikit-learn, or the "
                    "'data' extra of azdeap)"]
+
+
+def test_learner_classifies_any_labels_and_more_than_two_classes():
+    """Two classes of any labels run as a binary task; ten, as a multi-class task (the
+    label one-hot in v1, the prediction v2): softmax regression learns the digits in a
+    pipeline and in cross-validation, and predict returns the dataset's own labels."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from azdeap import reference
+    X, y = blobs_3d(200, 6)
+    binary = Learner(reference.logistic_regression(0.1), kind="classification")
+    labels = np.where(y > 0, 7.0, -3.0)
+    binary.fit(X[:150], labels[:150])
+    np.testing.assert_array_equal(binary.classes_, [-3.0, 7.0])
+    assert set(binary.predict(X[150:])) <= {-3.0, 7.0}
+    assert binary.score(X[150:], labels[150:]) > 0.9
+    digits = load_digits()
+    X, y = digits.data, digits.target + 10.0   # labels 10..19
+    learner = Learner(reference.softmax_regression(0.01), kind="classification")
+    pipeline = make_pipeline(StandardScaler(), learner).fit(X[:1200], y[:1200])
+    np.testing.assert_array_equal(learner.classes_, np.arange(10, 20))
+    assert set(pipeline.predict(X[1200:])) <= set(range(10, 20))
+    assert pipeline.score(X[1200:], y[1200:]) > 0.85
+    scores = cross_val_score(make_pipeline(StandardScaler(), learner), X[:900], y[:900], cv=3)
+    assert scores.min() > 0.8
+    with pytest.raises(AttributeError, match="only for two classes, got 10"):
+        learner.predict_proba(X[:3])
+    with pytest.raises(ValueError, match="^10 classes need at least as many features and 3 "
+                                         "vectors of memory"):
+        Learner(reference.softmax_regression(), kind="classification").fit(X[:50, :8], y[:50])
