@@ -17,8 +17,9 @@ applies; the integer tables below are built from ``ops.OPS`` at import.  Each
 component is decoded once per algorithm into rows the dispatch loop reads
 (``_decode``).  The dispatch loop is written once: a small state machine walks
 through Setup, then per epoch Predict/Learn per training example and Predict per
-validation example.  One source gives three kernels: for one task of 4 features, one task of any
-F, and any T and F (docs/design.md, "Execution").  The last also runs algorithms that
+validation example.  One source gives four kernels: for one task of 4 features, one task of
+any F, any T and F, and any T and F with multi-class tasks among them (docs/design.md,
+"Execution").  The last also runs algorithms that
 share Predict and Learn side by side: each lane is then one (algorithm, task) pair
 (``lane_groups``).
 """
@@ -657,8 +658,9 @@ def _task_fitness(alive, classification, loss, n_valid):
 
 # -- the kernel ----------------------------------------------------------------------
 
-def _make_kernel(n_tasks, n_features):
+def _make_kernel(n_tasks, n_features, multiclass=False):
     """The kernel for n_tasks tasks of n_features features; 0 means any number.
+    multiclass: it runs batches with multi-class tasks, whose code the others leave out.
 
     A kernel with constants T = 1 (and F) has no per-task loops, and the cell loops of
     its elementwise routines have constant trip counts that LLVM unrolls, where the
@@ -670,8 +672,8 @@ def _make_kernel(n_tasks, n_features):
     grouping = n_tasks == 0
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
-               classification, n_classes, n_train, n_valid, max_abs_error, mem, n_scalars, n_vectors,
-               n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
+               classification, n_classes, n_train, n_valid, max_abs_error, mem, n_scalars,
+               n_vectors, n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
                fitness, train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
@@ -690,7 +692,7 @@ def _make_kernel(n_tasks, n_features):
         valid_features = valid_x.reshape(-1)
         valid_labels = valid_y.reshape(-1)
         any_classification = classification.any()
-        any_multiclass = n_classes.any()
+        any_multiclass = multiclass  # a constant: the other kernels drop its code
         fast_validation = not (any_classification or record or fingerprint)
         per_lane = U(n_scalars) + U(n_vectors) * F + U(n_matrices) * F * F
         widest = T  # the most lanes of a run: T tasks, or a group's members x T tasks
@@ -936,17 +938,19 @@ def _make_kernel(n_tasks, n_features):
                     if fingerprint:
                         hashes[owner, t] = _mix(_mix(task_hashes[lane], U(t)), U(n_train))
 
-    kernel.__qualname__ += "_%d_%d" % (n_tasks, n_features)
+    kernel.__qualname__ += "_%d_%d%s" % (n_tasks, n_features, "_multiclass" * multiclass)
     return njit(cache=True, error_model="numpy", nogil=True)(kernel)
 
 
 # The kernels, by (T, F): one task alone, with F = 4 (the shipped configs' features)
-# or any F; several tasks side by side.
+# or any F; several tasks side by side; and any tasks, multi-class ones among them.
 _KERNELS = {key: _make_kernel(*key) for key in ((1, 4), (1, 0), (0, 0))}
+_MULTICLASS_KERNEL = _make_kernel(0, 0, multiclass=True)
 
 
 def _kernel_for(n_tasks, n_features):
-    """The kernel that runs a batch of n_tasks tasks of n_features features."""
+    """The kernel that runs a batch without multi-class tasks of n_tasks tasks of
+    n_features features."""
     if n_tasks != 1:
         return _KERNELS[0, 0]
     return _KERNELS.get((1, n_features), _KERNELS[1, 0])
@@ -1187,10 +1191,11 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
     if groups is None:
-        kernel = _kernel_for(n_tasks, tasks.n_features)
+        kernel = (_MULTICLASS_KERNEL if tasks.multiclass
+                  else _kernel_for(n_tasks, tasks.n_features))
         lanes = _NO_GROUPS
     else:
-        kernel = _KERNELS[0, 0]
+        kernel = _MULTICLASS_KERNEL if tasks.multiclass else _KERNELS[0, 0]
         group, member, group_start, group_members = groups
         lanes = np.concatenate((group, member, [len(group_start) - 1], group_start,
                                 group_members))

@@ -8,7 +8,11 @@ Predict only.  The Learner's memory defaults to what the algorithm uses
 
 With ``kind="classification"`` (labels 0/1) the prediction s1 is replaced by
 sigmoid(s1) before Learn runs, as in the original's ACCURACY tasks, so the very same
-program becomes logistic regression trained by SGD; ``predict`` returns probabilities.
+program becomes logistic regression trained by SGD; ``predict`` returns classes.
+With more than two classes the Learner runs the algorithm as on a multi-class task
+(docs/design.md, "Multi-class tasks"): the label is one-hot in v1, the prediction is the
+vector v2 (its softmax in Learn), so ``reference.softmax_regression`` is multinomial
+logistic regression trained by SGD.
 
 Run:  python examples/learner.py [N_TRAIN] [--seed N]
 """
@@ -54,12 +58,33 @@ def classification(algorithm, n_train, rng):
     return accuracy
 
 
+def multiclass(n_train, rng):
+    # Four Gaussian blobs in 4-D, labelled "a" to "d": the label vector needs at least as
+    # many features as classes.
+    centres = 2.0 * np.eye(4)
+
+    def blobs(n):
+        y = rng.integers(0, 4, size=n)
+        return centres[y] + rng.normal(size=(n, 4)), np.array(list("abcd"))[y]
+
+    X_train, y_train = blobs(n_train)
+    X_test, y_test = blobs(500)
+    codes = {label: float(i) for i, label in enumerate("abcd")}   # the Learner takes numbers
+    learner = azdeap.Learner(reference.softmax_regression(0.05), kind="classification")
+    learner.fit(X_train, [codes[label] for label in y_train])
+    accuracy = learner.score(X_test, [codes[label] for label in y_test])
+    print("multi-class: %d classes, memory %s, test accuracy %.3f"
+          % (len(learner.classes_), tuple(learner.memory), accuracy))
+    return accuracy
+
+
 def main(n_train=1000, seed=0):
     algorithm = azdeap.Algorithm.from_text(LINEAR_REGRESSOR)
     print(algorithm)
     rng = np.random.default_rng(seed)
     return {"rmse": regression(algorithm, n_train, rng),
-            "accuracy": classification(algorithm, n_train, rng)}
+            "accuracy": classification(algorithm, n_train, rng),
+            "multiclass_accuracy": multiclass(n_train, rng)}
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ def test_learner_fits_regression_and_classification(capsys):
     rmse = float(re.search(r"test RMSE (%s)" % FLOAT, out).group(1))
     assert rmse == pytest.approx(result["rmse"], abs=1e-4)
     assert "memory (5, 3, 0)" in out                     # what the algorithm uses
+    assert result["multiclass_accuracy"] > 0.75         # 4 classes: chance 0.25
+    assert "multi-class: 4 classes, memory (3, 5, 2)" in out
 
 
 def test_islands_runs_one_search_on_several_islands(capsys, tmp_path):
