@@ -2,6 +2,7 @@
 the ancestry of the best as its sequence of discoveries, and its plot."""
 import copy
 import gc
+import pickle
 import random
 
 import pytest
@@ -11,6 +12,7 @@ import azdeap
 from azdeap.algorithm import Algorithm, Individual
 from azdeap.evolution import eaRegularized
 from azdeap.lineage import Lineage, Node, ancestry, changes, format_ancestry, plot_ancestry
+from azdeap.parallel import pack, unpack
 
 
 def listing(learn):
@@ -76,3 +78,68 @@ def test_an_unchanged_child_keeps_its_parents_node():
 def test_no_lineage_is_a_one_line_error():
     with pytest.raises(ValueError, match="has no lineage: decorate the toolbox's mutate"):
         ancestry(Individual())
+
+
+# -- lineages through pack, pickles and the experiment driver -------------------------
+def _chain(node):
+    """(program listing, fitness values, number) of a node and its ancestors, newest first."""
+    chain = []
+    while node is not None:
+        chain.append((str(Algorithm(*node.program)), node.fitness.values, node.born))
+        node = node.parent
+    return chain
+
+
+def _recorded_population(demo_space, linear_tasks, individuals=600):
+    random.seed(4)
+    lineage = Lineage()
+    toolbox = azdeap.toolbox.regularized(demo_space, azdeap.Evaluator(linear_tasks,
+                                                                      demo_space.memory))
+    toolbox.register("individual", lineage.rooted(toolbox.individual))
+    toolbox.register("population", tools.initRepeat, list, toolbox.individual)
+    toolbox.decorate("mutate", lineage.decorator)
+    population, _ = eaRegularized(toolbox.population(50), toolbox, batch=10,
+                                  max_individuals=individuals, verbose=False)
+    return population
+
+
+def test_pack_carries_the_lineages_and_a_pickle_carries_them_whole(demo_space, linear_tasks):
+    population = _recorded_population(demo_space, linear_tasks)
+    assert all(isinstance(ind.lineage, Node) for ind in population)   # rooted: even unmutated
+    assert any(ind.lineage.parent is None for ind in
+               _recorded_population(demo_space, linear_tasks, individuals=50))
+    packed = pack(population)
+    assert [ind.lineage for ind in unpack(packed)] == [ind.lineage for ind in population]
+    back = unpack(pickle.loads(pickle.dumps(packed)))
+    assert back == population
+    assert [_chain(ind.lineage) for ind in back] == [_chain(ind.lineage) for ind in population]
+    assert all(Algorithm(*ind.lineage.program) == ind and ind.lineage.fitness.values ==
+               ind.fitness.values for ind in back)
+    # ancestors shared in the population are shared after the pickle, each sent once
+    nodes = {id(n): i for i, ind in enumerate(population) for n in _nodes(ind.lineage)}
+    copies = {id(n): i for i, ind in enumerate(back) for n in _nodes(ind.lineage)}
+    assert len(copies) == len(nodes) < sum(len(_chain(ind.lineage)) for ind in population)
+    # no lineage, nothing more in the pack
+    assert len(pack([Individual()])) == 3 and not hasattr(unpack(pack([Individual()]))[0],
+                                                          "lineage")
+
+
+def _nodes(node):
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def test_a_long_lineage_pickles_without_deep_recursion():
+    individual = listing(["s3 = s0 - s1"])
+    individual.fitness.values = (0.5,)
+    node = None
+    for born in range(20000):
+        node = Node((individual.code, individual.data, individual.sizes), individual.fitness,
+                    node, born)
+    individual.lineage = node
+    for back in (unpack(pickle.loads(pickle.dumps(pack([individual]))))[0],
+                 pickle.loads(pickle.dumps(individual))):   # a node pickles flat too
+        assert back.lineage.born == 19999 and len(list(_nodes(back.lineage))) == 20000
+        assert _chain(back.lineage) == _chain(individual.lineage)
+
