@@ -243,6 +243,7 @@ class Evolution:
     mutate_prob: float = _f(0.9, _float(0.0, 1.0))
     constant_rule: str = _f("original", _choice("original", "paper"))
     batch: int = _f(100, _POSITIVE)  # children per batch; 1 = exact sequential
+    lineage: bool = _f(False, _bool)  # record ancestries (docs/design.md, "Search loop")
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@
   a test split ``x_test`` and ``y_test``.
 
 A missing or malformed source is a ``DatasetError``, one line naming the source and
-what is wrong with it.
+what is wrong with it.  A process keeps the last few datasets read from files (read-only),
+so that each experiment, island process and baseline repetition does not decode MNIST or
+CIFAR-10 again; an edited file is read again.
 """
 import gzip
 import os
 import pickle
+from collections import OrderedDict
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -26,6 +29,8 @@ MNIST_FILES = (("x", "train-images-idx3-ubyte", 3), ("y", "train-labels-idx1-uby
                ("x_test", "t10k-images-idx3-ubyte", 3), ("y_test", "t10k-labels-idx1-ubyte", 1))
 CIFAR10_TRAIN = tuple("data_batch_%d" % i for i in range(1, 6))
 CIFAR10_TEST = "test_batch"
+_CACHE = OrderedDict()   # (source, state of its files) -> Dataset, the last used last
+_KEEP = 3                # datasets a process keeps (CIFAR-10's arrays take 180 MB)
 
 
 class DatasetError(ValueError):
@@ -175,13 +180,60 @@ def load_cifar10(folder, source=None) -> Dataset:
                    x_test, y_test)
 
 
-def load_dataset(source: str) -> Dataset:
-    """The Dataset a task spec's ``dataset:`` names: ``digits``, ``mnist:DIR``,
-    ``cifar10:DIR`` or an .npz path."""
-    source = str(source)
+def _paths(source):
+    """The files a source other than digits may read."""
+    if source.startswith("mnist:"):
+        folder = os.path.expanduser(source[len("mnist:"):])
+        return [os.path.join(folder, name + suffix) for _, name, _ in MNIST_FILES
+                for suffix in ("", ".gz")]
+    if source.startswith("cifar10:"):
+        folder = os.path.expanduser(source[len("cifar10:"):])
+        return [os.path.join(folder, name) for name in CIFAR10_TRAIN + (CIFAR10_TEST,)]
+    return [source]
+
+
+def _state(path):
+    """(absolute path, size, inode, modification time in ns) of a file, (absolute path,
+    None) if there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return os.path.abspath(path), None
+    return os.path.abspath(path), stat.st_size, stat.st_ino, stat.st_mtime_ns
+
+
+def _read(source):
     if source == "digits":
         return load_digits()
     for prefix, load in (("mnist:", load_mnist), ("cifar10:", load_cifar10)):
         if source.startswith(prefix):
             return load(os.path.expanduser(source[len(prefix):]), source)
     return load_npz(source)
+
+
+def _read_only(dataset):
+    for array in dataset:
+        if array is not None:
+            array.flags.writeable = False
+    return dataset
+
+
+def load_dataset(source: str) -> Dataset:
+    """The Dataset a task spec's ``dataset:`` names: ``digits``, ``mnist:DIR``,
+    ``cifar10:DIR`` or an .npz path, its arrays read-only.  One read from files is kept
+    (the last ``_KEEP`` of them) under the source and the state of the files it reads,
+    so it is read again only when a file changed."""
+    source = str(source)
+    if source == "digits":   # read in milliseconds, from scikit-learn (not kept)
+        return _read_only(_read(source))
+    key = source, tuple(_state(path) for path in _paths(source))
+    dataset = _CACHE.get(key)
+    if dataset is None:
+        dataset = _read_only(_read(source))
+        for old in [old for old in _CACHE if old[0] == source]:   # an edited file's
+            del _CACHE[old]
+        _CACHE[key] = dataset
+        while len(_CACHE) > _KEEP:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return dataset

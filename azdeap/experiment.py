@@ -29,6 +29,7 @@ from azdeap.hurdles import Hurdles
 from azdeap.evaluator import Evaluator, check_bytes, evaluation_bytes
 from azdeap.islands import (COUNTERS, SEED_RANGE, Island, epoch_limits, merged_record, migrate,
                             new_island, run_epoch)
+from azdeap.lineage import Lineage, ancestry
 from azdeap.notation import format_algorithm
 from azdeap.parallel import pack, random_state_kept, unpack
 from azdeap.tasks import make_tasks
@@ -142,7 +143,9 @@ def make_evaluator(config, tasks, combination=None, train_budget=None):
 
 def build_toolbox(config, search_tasks):
     """The regularized-evolution toolbox (``azdeap.toolbox.regularized``) of a config;
-    the train budget, hurdles and FEC apply to T_search."""
+    the train budget, hurdles and FEC apply to T_search.  With ``evolution.lineage`` its
+    ``individual`` and ``mutate`` record lineages (``azdeap.lineage``) and
+    ``toolbox.lineage`` is the ``Lineage`` recording them."""
     budget = config.fitness.train_budget
     evaluate = make_evaluator(config, search_tasks, train_budget=None if budget is None
                               else TrainBudget(budget.baseline, budget.factor))
@@ -155,9 +158,14 @@ def build_toolbox(config, search_tasks):
         evaluate = FEC(evaluate, fec.train, fec.valid, fec.cache_size, fec.forget_every,
                        fec.by_form)
     evo = config.evolution
+    lineage = Lineage() if evo.lineage else None
+    individual = initial_individual(config)
     toolbox = regularized(config.search_space(), evaluate, evo.tournament, evo.mutations,
-                          evo.mutate_prob, evo.constant_rule,
-                          individual=initial_individual(config))
+                          evo.mutate_prob, evo.constant_rule, individual=individual
+                          if lineage is None else lineage.rooted(individual))
+    if lineage is not None:
+        toolbox.decorate("mutate", lineage.decorator)
+        toolbox.lineage = lineage
     if hurdles is not None:
         toolbox.register("update_hurdle", hurdles.update_hurdle)
     return toolbox
@@ -225,9 +233,13 @@ class _Epoch(NamedTuple):
 def _run_epoch(work):
     """The work one island's epoch sends through the map: (new island, records)."""
     toolbox, evaluator = _island_toolbox(work.config, work.experiment, work.specs)
-    config = work.config
+    config, island = work.config, work.island
+    lineage = getattr(toolbox, "lineage", None)
+    if lineage is not None:   # number the children as the island's logbook counts them
+        lineage.made = island.counts["individuals"] + (
+            config.evolution.population if island.population is None else 0)
     migrants = config.islands.migrants if config.islands.count > 1 else 0
-    return run_epoch(toolbox, evaluator, work.island, work.limits, config.evolution.population,
+    return run_epoch(toolbox, evaluator, island, work.limits, config.evolution.population,
                      config.evolution.batch, migrants, config.progress_every, work.keep)
 
 
@@ -538,6 +550,11 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
         "is %s):" % (len(simple), len(best), "in %s" % folder.file("best.txt")
                      if folder is not None else "Result.best"))
     log(format_algorithm(simple, roles=not multiclass))   # the roles of scalar labels
+    if config.evolution.lineage:
+        steps = ancestry(best)
+        log("its lineage: %d discoveries on T_search, fitness %.6f to %.6f (%s)" % (
+            len(steps), steps[0].fitness, steps[-1].fitness, "ancestry.txt in %s" % folder.path
+            if folder is not None else "azdeap.lineage.format_ancestry(Result.best)"))
     result = Result(best, state.best_select, final_fitness, state.experiments,
                     state.individuals, state.seconds, state.logbooks, state.island_logbooks)
     if folder is not None:

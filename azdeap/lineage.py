@@ -15,11 +15,15 @@ share nodes (a node deep-copies to itself), and a node lives only while an indiv
 descends from it, so the memory held is about the population's ancestry, not every
 individual made.  eaRegularized calls a decorated ``mutate`` once per child, so it
 breeds on the list of individuals, not on the arrays (docs/design.md, "Search loop").
+``azdeap.parallel.pack`` carries the nodes along (``Lineages``), so an ancestry survives
+the experiment driver's epochs, migrations, worker processes and checkpoints.
 """
 import copy
 import difflib
 import functools
 from typing import List, NamedTuple, Optional
+
+import numpy as np
 
 from azdeap.algorithm import Algorithm
 from azdeap.notation import format_instruction
@@ -31,7 +35,8 @@ _NAMES = tuple(name.capitalize() for name in COMPONENT_NAMES)   # Setup...
 class Node:
     """One individual's place in the lineage: its program (code, data, sizes), its
     fitness (the individual's fitness object), its parent's node (None for an initial
-    individual) and its number among the individuals the Lineage made (0 initial)."""
+    individual) and its number among the individuals the Lineage made (0 initial).  A
+    pickled node takes its ancestry along (as ``Lineages`` do)."""
     __slots__ = ("program", "fitness", "parent", "born")
 
     def __init__(self, program, fitness, parent, born):
@@ -39,6 +44,9 @@ class Node:
 
     def __deepcopy__(self, memo):
         return self   # immutable: copies of an individual share its lineage
+
+    def __reduce__(self):
+        return _first, (Lineages((self,)),)   # pickled flat, however long the lineage
 
 
 class Lineage:
@@ -66,6 +74,71 @@ class Lineage:
                 child.lineage = parent
             return children
         return recorded
+
+    def rooted(self, make):
+        """A DEAP-style decorator for an initializer (``toolbox.individual``): each
+        individual it makes gets a root node, number 0, so that every individual of a
+        recorded population has a lineage, mutated or not."""
+        @functools.wraps(make)
+        def made(*args, **kwargs):
+            individual = make(*args, **kwargs)
+            individual.lineage = _node(individual, individual.fitness, None, 0)
+            return individual
+        return made
+
+
+class Lineages(tuple):
+    """The nodes of some individuals (None for one without a lineage), as
+    ``azdeap.parallel.pack`` carries them.  In a process they are the nodes themselves;
+    pickled (to another process, into a checkpoint) every node they descend from goes
+    once, as stacked programs and parent indices, so that a long lineage pickles without
+    deep recursion and arrives whole, ancestors shared as they were."""
+
+    @classmethod
+    def of(cls, individuals) -> Optional["Lineages"]:
+        """The individuals' nodes, or None if none has a lineage."""
+        nodes = cls(individual.__dict__.get("lineage") for individual in individuals)
+        return nodes if any(node is not None for node in nodes) else None
+
+    def attach(self, individuals) -> None:
+        """Give each individual its node (one without a node is left as it is)."""
+        for individual, node in zip(individuals, self):
+            if node is not None:
+                individual.lineage = node
+
+    def __reduce__(self):
+        order, index = [], {}   # every node, parents first; id -> its place in order
+        for node in self:
+            chain = []
+            while node is not None and id(node) not in index:
+                chain.append(node)
+                node = node.parent
+            for ancestor in reversed(chain):
+                index[id(ancestor)] = len(order)
+                order.append(ancestor)
+        programs = [node.program for node in order]
+        code = np.concatenate([p[0] for p in programs] or [np.zeros((0, 4), np.int32)])
+        data = np.concatenate([p[1] for p in programs] or [np.zeros((0, 3))])
+        parents = [-1 if node.parent is None else index[id(node.parent)] for node in order]
+        picks = [-1 if node is None else index[id(node)] for node in self]
+        return _unflatten, (code, data, [p[2] for p in programs],
+                            [node.fitness for node in order], parents,
+                            [node.born for node in order], picks)
+
+
+def _first(nodes):
+    return nodes[0]
+
+
+def _unflatten(code, data, sizes, fitnesses, parents, born, picks):
+    """The Lineages that ``Lineages.__reduce__`` flattened."""
+    nodes, start = [], 0
+    for size, fitness, parent, number in zip(sizes, fitnesses, parents, born):
+        stop = start + sum(size)
+        nodes.append(Node((code[start:stop].copy(), data[start:stop].copy(), size), fitness,
+                          None if parent < 0 else nodes[parent], number))
+        start = stop
+    return Lineages(None if i < 0 else nodes[i] for i in picks)
 
 
 def _valid(individual):

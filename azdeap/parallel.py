@@ -5,7 +5,8 @@ worker receives is kept and every later copy of the same object resolves to it.
 A worker therefore stacks the task arrays once and keeps its own FEC cache across
 the many chunks it evaluates; a later copy can still bring news to the kept instance
 (``ProcessLocal.received``).  ``pack`` and ``unpack`` move Algorithm individuals
-between processes as a few arrays (``azdeap.programs.Programs``).
+between processes as a few arrays (``azdeap.programs.Programs``), and their lineages
+if recorded (``azdeap.lineage.Lineages``).
 """
 import itertools
 import os
@@ -17,6 +18,7 @@ import numpy as np
 from deap import creator
 
 from azdeap.algorithm import Algorithm
+from azdeap.lineage import Lineages
 from azdeap.programs import Programs
 
 _INSTANCES = OrderedDict()   # key -> instance, in this process
@@ -126,17 +128,18 @@ def _creator_class(name, base, attributes):
 
 
 class _Packed(tuple):
-    """What ``pack`` returns: ``(type, Programs, fitness values)``; a ``deap.creator``
-    type travels as a _CreatorClass."""
+    """What ``pack`` returns: ``(type, Programs, fitness values[, Lineages])``; a
+    ``deap.creator`` type travels as a _CreatorClass."""
 
     def __reduce__(self):
-        cls, programs, values = self
-        return _Packed, ((_portable(cls), programs, values),)
+        cls, *rest = self
+        return _Packed, ((_portable(cls), *rest),)
 
 
 def pack(individuals):
     """Individuals of one Algorithm type as ``(type, Programs, fitness values)``, for
-    sending to another process; only the programs and fitness values travel, and a
+    sending to another process; only the programs and fitness values travel (and the
+    lineages, ``azdeap.lineage.Lineages``, when some individual has one), and a
     ``deap.creator`` type unpickles to the receiving process's class of that name and
     definition (made there if it has none)."""
     cls = type(individuals[0]) if len(individuals) else Algorithm
@@ -145,14 +148,18 @@ def pack(individuals):
             raise ValueError("pack: individuals must be of one type, got %s and %s"
                              % (cls.__name__, type(individual).__name__))
     values = [ind.fitness.values if ind.fitness.valid else None for ind in individuals]
-    return _Packed((cls, Programs.stack(individuals), values))
+    lineages = Lineages.of(individuals)
+    return _Packed((cls, Programs.stack(individuals), values)
+                   + (() if lineages is None else (lineages,)))
 
 
 def unpack(packed):
-    """The individuals of ``pack``, as new objects of their type."""
-    cls, programs, values = packed
+    """The individuals of ``pack``, as new objects of their type (with their lineages)."""
+    cls, programs, values, *lineages = packed
     individuals = programs.unstack(cls)
     for individual, fitness in zip(individuals, values):
         if fitness is not None:
             individual.fitness.values = fitness
+    for nodes in lineages:
+        nodes.attach(individuals)
     return individuals

@@ -26,6 +26,8 @@ import numpy as np
 import azdeap
 from azdeap.config import dump_config
 from azdeap.experiment import ExperimentError, RunState
+from azdeap.lineage import format_ancestry, plot_ancestry
+from azdeap.plot import plot_logbooks
 
 CHECKPOINT = "checkpoint.pkl"
 MAGIC = b"azdeap checkpoint 1\n"
@@ -64,6 +66,17 @@ def default_path(config_path: Optional[str]) -> str:
         if not os.path.exists(path):
             return path
         path = "%s-%d" % (base, number)
+
+
+def _ancestry_text(best) -> str:
+    """ancestry.txt: the best algorithm's discoveries (``format_ancestry``) under a head
+    saying how to read them, and the algorithm's own fitness and number."""
+    node = best.lineage
+    return ("# The ancestry of the algorithm of best.txt: its ancestors fitter on T_search "
+            "than all before\n# them, oldest first, each with the instructions its mutation "
+            "added (+) and removed (-).\n# Individual N: the Nth of the island that made it "
+            "(0: initial; docs/design.md, \"Search loop\").\n# best.txt: fitness %.6f  "
+            "individual %d\n%s\n" % (node.fitness.values[0], node.born, format_ancestry(best)))
 
 
 def _versions():
@@ -177,7 +190,8 @@ class RunFolder:
             write_atomic(self.file(name), text.getvalue().encode())
 
     def _write_summary(self, state: RunState, status: str, result=None) -> Optional[str]:
-        """logbooks, best.txt and result.json; returns best.txt's path (None if no best)."""
+        """logbooks, best.txt (and ancestry.txt) and result.json; returns best.txt's path
+        (None if no best)."""
         self._write_logbooks(state)
         best, fitness, what = state.best_so_far()
         summary = {"status": status, "seed": state.config.seed,
@@ -194,17 +208,22 @@ class RunFolder:
         if best is not None:
             path = self.file("best.txt")
             write_atomic(path, (str(best) + "\n").encode())
+            if state.config.evolution.lineage:
+                write_atomic(self.file("ancestry.txt"), _ancestry_text(best).encode())
         write_atomic(self.file("result.json"), (json.dumps(summary, indent=2) + "\n").encode())
         return path
 
     def write_result(self, state: RunState, result) -> None:
-        """The files of a finished run, and the plot when matplotlib is installed."""
+        """The files of a finished run, and the plots when matplotlib is installed."""
         self._write_summary(state, "finished", result)
-        try:
-            from azdeap.plot import plot_logbooks
-            plot_logbooks(result.logbooks, self.file("plot.png"))
-        except (ImportError, OSError):
-            pass   # the plot is a bonus: no matplotlib, or no room, is no failure
+        plots = [(plot_logbooks, result.logbooks, "plot.png")]
+        if state.config.evolution.lineage:
+            plots.append((plot_ancestry, result.best, "ancestry.png"))
+        for plot, what, name in plots:
+            try:
+                plot(what, self.file(name))
+            except (ImportError, OSError):
+                pass   # a plot is a bonus: no matplotlib, or no room, is no failure
 
     def write_interrupted(self, state: RunState) -> None:
         """The files of a run stopped by Ctrl-C: the best so far and the logbooks."""

@@ -1,5 +1,6 @@
 """Datasets read offline (azdeap.datasets) and the projected tasks made of them."""
 import gzip
+import os
 import pickle
 import sys
 from itertools import combinations
@@ -285,3 +286,56 @@ def test_a_npy_file_or_text_labels_are_one_error_line(tmp_path):
     np.savez(tmp_path / "text.npz", x=np.zeros((3, 2)), y=np.array(["a", "b", "c"]))
     with pytest.raises(DatasetError, match=r"text\.npz: y must hold numbers, got <U1$"):
         load_npz(tmp_path / "text.npz")
+
+
+@pytest.mark.parametrize("kind", ["npz", "mnist", "cifar10"])
+def test_a_dataset_is_read_once_until_one_of_its_files_changes(tmp_path, monkeypatch, blobs,
+                                                               kind):
+    from collections import OrderedDict
+    from azdeap import datasets
+    monkeypatch.setattr(datasets, "_CACHE", OrderedDict())
+    reads = []
+    reader = "load_" + kind
+    real = getattr(datasets, reader)
+    monkeypatch.setattr(datasets, reader, lambda *args: reads.append(args) or real(*args))
+    if kind == "npz":
+        source, changed = str(blobs(tmp_path / "b.npz")), tmp_path / "b.npz"
+    elif kind == "mnist":
+        fake_mnist(tmp_path, compress=True)
+        source, changed = "mnist:%s" % tmp_path, tmp_path / "t10k-labels-idx1-ubyte.gz"
+    else:
+        fake_cifar10(tmp_path)
+        source, changed = "cifar10:%s" % tmp_path, tmp_path / "test_batch"
+    first = load_dataset(source)
+    assert load_dataset(source) is first and len(reads) == 1
+    stat = changed.stat()
+    os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))   # touched
+    again = load_dataset(source)
+    assert again is not first and len(reads) == 2 and len(datasets._CACHE) == 1
+    for old, new in zip(first, again):
+        np.testing.assert_array_equal(old, new)
+    if kind == "npz":   # rewritten: the new content
+        np.savez(changed, x=np.ones((6, 2)), y=np.arange(6) % 2)
+        assert load_dataset(source).x.shape == (6, 2) and len(reads) == 3
+
+
+def test_the_dataset_cache_keeps_a_few_and_its_arrays_are_read_only(tmp_path, monkeypatch,
+                                                                    blobs, tiny_config):
+    from collections import OrderedDict
+    from azdeap import datasets
+    monkeypatch.setattr(datasets, "_CACHE", OrderedDict())
+    paths = [str(blobs(tmp_path / ("%d.npz" % i), seed=i)) for i in range(datasets._KEEP + 1)]
+    first = load_dataset(paths[0])
+    for path in paths[1:]:
+        load_dataset(path)
+    assert len(datasets._CACHE) == datasets._KEEP and load_dataset(paths[0]) is not first
+    fake_mnist(tmp_path, n=(200, 100))
+    for data in (first, load_dataset("mnist:%s" % tmp_path), load_dataset("digits")):
+        for array in data:
+            assert array is None or not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            data.x[0] = 0
+    config = config_from_dict(tiny_config(tasks={   # tasks build from them as they are
+        "search": spec(dataset="mnist:%s" % tmp_path, pairs="search"),
+        "final": spec(dataset="mnist:%s" % tmp_path, valid_from="test")}))
+    assert len(build_tasks(config.tasks.search) + build_tasks(config.tasks.final)) == 6
