@@ -4,7 +4,8 @@
 ``EvolvedAlgorithm`` with ``fit(X, y)`` and ``predict(X)``, run as
 ``azdeap.learner.Learner`` runs the algorithm: Setup on zeroed memory, then Predict and
 Learn on each training row in order, and Predict alone on each row to predict, memory
-carried over.  Each live instruction of the simplified algorithm is one numpy line over
+carried over; kind "multiclass" runs it as on multi-class tasks (docs/design.md,
+"Multi-class tasks").  Each live instruction of the simplified algorithm is one numpy line over
 variables named as in the listing (``s1``, ``v9``, ``m0``); the memory is kept between
 calls in attributes of those names.  The numpy line of an op follows its ``family`` in
 the op table (``azdeap.ops``), and computes what the interpreter does, the same IEEE
@@ -18,7 +19,7 @@ from azdeap import ops
 from azdeap.algorithm import Algorithm
 from azdeap.notation import format_algorithm, roles_of
 
-KINDS = ("regression", "classification")
+KINDS = ("regression", "classification", "multiclass")
 
 # The numpy expression of each op family: {a}, {b} the inputs, {d0}... the data, {f}
 # the op's function, {shape} the output's shape; a pair is (scalar output, array output).
@@ -149,7 +150,8 @@ class EvolvedAlgorithm:
     def __init__(self, seed=0):
         self.rng = np.random.default_rng(seed)   # for random ops
         self.n_features_ = None
-
+'''
+_SCALAR_FIT = '''
     def fit(self, X, y):
         """Train on the rows of X (labels y) in order; a row whose error is NaN or
         infinite stops training before its Learn, with a warning."""
@@ -176,6 +178,50 @@ class EvolvedAlgorithm:
                 self._predict(x.copy(), np.float64(0.0))
                 outputs[row] = self.s1%s
         return outputs
+'''
+_MULTICLASS_FIT = '''
+    def fit(self, X, y):
+        """Train on the rows of X (labels y of K >= 2 classes, K at most the number of
+        features) in order: Learn sees the label one-hot in v1 and the prediction v2 as
+        the softmax of its first K entries; a row whose prediction has a NaN or infinite
+        entry stops training before its Learn, with a warning."""
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.classes_, labels = np.unique(y, return_inverse=True)
+        self.n_features_ = F = X.shape[1]
+        K = len(self.classes_)
+        if not 2 <= K <= F:
+            raise ValueError("fit needs 2 to %%d classes (the features), got %%d" %% (F, K))
+%s
+        with np.errstate(all="ignore"):
+            self._setup()
+            for row, (x, label) in enumerate(zip(X, labels)):
+                self._predict(x.copy(), np.float64(0.0), np.zeros(F))
+                logits = self.v2[:K]
+                if not np.isfinite(logits).all():
+                    warnings.warn("fit stopped at row %%d of %%d: its prediction is NaN or "
+                                  "infinite" %% (row + 1, len(X)))
+                    break
+                p = np.exp(logits - logits.max())
+                self.v2 = np.zeros(F)
+                self.v2[:K] = p / p.sum()
+                one_hot = np.zeros(F)
+                one_hot[label] = 1.0
+                self._learn(x.copy(), np.float64(label), one_hot)
+        return self
+
+    def predict(self, X):
+        """The class of each row of X: the first largest of the first K entries of v2
+        (NaN if one is NaN or infinite)."""
+        X = np.asarray(X, dtype=np.float64)
+        F, K = self.n_features_, len(self.classes_)
+        classes = np.empty(len(X))
+        with np.errstate(all="ignore"):
+            for row, x in enumerate(X):
+                self._predict(x.copy(), np.float64(0.0), np.zeros(F))
+                logits = self.v2[:K]
+                classes[row] = (self.classes_[np.argmax(logits)] if np.isfinite(logits).all()
+                                else np.nan)
+        return classes
 '''
 _REGRESSION_PREDICT = '''
     def predict(self, X):
@@ -211,30 +257,44 @@ def export_module(algorithm: Algorithm, kind: str = "regression") -> str:
         raise TypeError("algorithm must be an azdeap.algorithm.Algorithm, got %s"
                         % type(algorithm).__name__)
     if kind not in KINDS:
-        raise ValueError("kind must be 'regression' or 'classification', got %r" % (kind,))
-    simple = algorithm.simplified()
-    comments = roles_of(simple)
+        raise ValueError("kind must be one of %s, got %r" % (", ".join(KINDS), kind))
+    multiclass = kind == "multiclass"
+    simple = algorithm.simplified(multiclass=multiclass)
+    comments = {} if multiclass else roles_of(simple)   # the roles of scalar labels
+    methods_of = _MULTICLASS_METHODS if multiclass else _METHODS
     rows = list(zip(range(len(simple)), simple.code.tolist(), simple.data.tolist()))
-    components = [_component(rows[slice(*simple.bounds(c))], _METHODS[c][1], comments)
+    components = [_component(rows[slice(*simple.bounds(c))], methods_of[c][1], comments)
                   for c in range(3)]
-    # The memory: the cells some component reads before writing them, and s1.
-    memory = set().union({"s1"}, *(reads for _, reads, _ in components))
+    # The memory: the cells some component reads before writing them, and the prediction.
+    memory = set().union({"v2" if multiclass else "s1"},
+                         *(reads for _, reads, _ in components))
     methods = []
-    for (name, arguments, docstring), (lines, reads, writes) in zip(_METHODS, components):
+    for (name, arguments, docstring), (lines, reads, writes) in zip(methods_of, components):
         methods += [""] + _method(name, arguments, docstring, lines, _order(reads),
                                   _order(writes & memory))
-    zeros = ["        self.%s = %s" % (c, _ZEROS[ops.KIND_PREFIX.index(c[0])])
-             for c in _order(memory)]
-    suffix, sigmoid_fit, suffix_outputs, sigmoid_outputs, predict = _SIGMOID[kind]
+    zeros = "\n".join("        self.%s = %s" % (c, _ZEROS[ops.KIND_PREFIX.index(c[0])])
+                      for c in _order(memory))
     listing = "\n".join("    " + line for line in format_algorithm(simple).splitlines())
-    text = _HEADER % (listing, kind, suffix, "\n".join(zeros), sigmoid_fit, suffix_outputs,
-                      sigmoid_outputs)
+    if multiclass:
+        text = _HEADER % (listing, "multi-class", _MULTICLASS_DOC) + _MULTICLASS_FIT % zeros
+        return text + "\n".join(methods) + "\n"
+    suffix, sigmoid_fit, suffix_outputs, sigmoid_outputs, predict = _SIGMOID[kind]
+    text = _HEADER % (listing, kind, suffix) + _SCALAR_FIT % (zeros, sigmoid_fit,
+                                                              suffix_outputs, sigmoid_outputs)
     return text + predict + "\n".join(methods) + "\n"
 
 
+_MULTICLASS_DOC = ("\n    The label is one-hot in v1 (in Learn; zero in Predict), the "
+                   "prediction is v2.")
 _METHODS = (("_setup", (), "Setup, on zeroed memory."),
             ("_predict", ("v0", "s0"), "Predict: v0 the features, s0 zero; s1 the prediction."),
             ("_learn", ("v0", "s0"), "Learn: v0 the features, s0 the label."))
+_MULTICLASS_METHODS = (
+    _METHODS[0],
+    ("_predict", ("v0", "s0", "v1"), "Predict: v0 the features, s0 and v1 zero; v2 the "
+                                     "prediction."),
+    ("_learn", ("v0", "s0", "v1"), "Learn: v0 the features, s0 the class, v1 the label "
+                                   "one-hot."))
 
 
 def add_export_arguments(parser):
@@ -242,7 +302,8 @@ def add_export_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="PY",
                         help="the module to write (e.g. learner.py)")
     parser.add_argument("--kind", choices=KINDS, default="regression",
-                        help="what predict returns: s1, or sigmoid(s1) for classification")
+                        help="what predict returns: s1, the class of sigmoid(s1) for "
+                             "classification, or the class of v2 for multiclass")
 
 
 def export_command(args):

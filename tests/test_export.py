@@ -105,6 +105,34 @@ def test_reference_algorithms_predict_as_the_learner(kind, data):
     assert np.ptp(want) > 0.01
 
 
+def test_multiclass_modules_predict_as_the_learner():
+    """kind="multiclass": the one-hot label in v1, the softmax of v2 in Learn, the class
+    the first largest entry of v2, as a Learner on more than two classes; the listing
+    keeps what v2 needs (a binary export would drop Predict here)."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 200).astype(float) * 10.0          # classes 0, 10, 20, 30
+    x = 1.5 * np.eye(5)[(y / 10).astype(int)] + rng.normal(size=(200, 5))
+    wide = Algorithm.from_text(reference.MULTICLASS_NEURAL_NETWORK.format(learning_rate=0.05)
+        .replace("m0 = gaussian(0.0, 0.1, (n_features, n_features))",
+                 "s5 = 0.1\n  v9 = bcast(s5)\n  v9[0.5] = -0.3\n  m0 = outer(v9, v9)\n"
+                 "  m0[0.25, 0.75] = 0.2")
+        .replace("m2 = gaussian(0.0, 0.1, (n_features, n_features))", "m2 = transpose(m0)"))
+    accuracies = []
+    for algorithm in (reference.softmax_regression(0.05), wide):
+        learner = Learner(algorithm, "classification").fit(x[:150], y[:150])
+        module = load(export_module(algorithm, "multiclass")).EvolvedAlgorithm()
+        module.fit(x[:150], y[:150])
+        np.testing.assert_array_equal(module.classes_, [0.0, 10.0, 20.0, 30.0])
+        want = learner.predict(x[150:])
+        np.testing.assert_array_equal(module.predict(x[150:]), want)
+        assert len(set(want)) >= 3                             # not vacuous
+        accuracies.append(np.mean(want == y[150:]))
+    assert accuracies[0] > 0.6                                 # chance: 0.25
+    source = export_module(reference.softmax_regression(), "multiclass")
+    assert "v2 = np.dot(m0, v0)" in source
+    assert "def _learn(self, v0, s0, v1):" in source
+
+
 def test_one_line_per_live_instruction_named_as_the_listing():
     source = export_module(Algorithm.from_text(
         "def Setup():\n  s2 = 0.001\n  s3 = 0.5\ndef Predict():\n  s1 = dot(v0, v1)\n"
