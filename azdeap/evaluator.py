@@ -174,9 +174,8 @@ class Evaluator(BatchFitness):
         check_bytes(evaluation_bytes(self.memory, sizes), "Evaluator", "memory %r for %d "
                     "tasks, and the task arrays" % (tuple(self.memory), len(self.tasks)))
         self.multiclass = any(task.n_classes for task in self.tasks)
-        if self.multiclass and self.memory.vectors < 3:
-            raise ValueError("multi-class tasks need memory with at least 3 vectors (v1 the "
-                             "label, v2 the prediction), got %d" % self.memory.vectors)
+        if self.multiclass:
+            interpreter.check_multiclass_memory(self.memory)
         self.groups = group_tasks(self.tasks)
         self._new_key()
 

@@ -531,13 +531,13 @@ def _stop_if_bad(error, t, alive, n_alive, max_abs_error):
 @_inline
 def _place_labels(mem, v1, label, lane_classes, learn, F, L):
     """Before Predict, zero v1 of every multi-class lane; before Learn (learn), make it
-    the one-hot vector of the lane's label (docs/design.md, "Multi-class tasks")."""
+    the one-hot vector of the lane's label (docs/design.md, "Multi-class tasks"); the
+    labels are in 0..k-1 (Task and TaskBatch.of_arrays check them)."""
     for lane in range(L):
-        k = lane_classes[lane]
-        if k:
+        if lane_classes[lane]:
             for i in range(F):
                 mem[v1 + i * L + lane] = 0.0
-            if learn and 0.0 <= label[lane] < k:  # checked where tasks are made: never outside
+            if learn:
                 mem[v1 + U(label[lane]) * L + lane] = 1.0
 
 
@@ -1102,6 +1102,13 @@ class RunResult(NamedTuple):
     predictions: Optional[np.ndarray]    # (n_valid, T) of the last program, or None
 
 
+def check_multiclass_memory(memory):
+    """ValueError, one line, unless memory has the 3 vectors multi-class tasks need."""
+    if memory[1] < 3:
+        raise ValueError("multi-class tasks need memory with at least 3 vectors (v1 the "
+                         "label, v2 the prediction), got %d" % memory[1])
+
+
 def memory_size(memory, n_features, n_tasks):
     """Cells of the flat memory array for a Memory, F features and T tasks."""
     scalars, vectors, matrices = memory
@@ -1149,9 +1156,8 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
                 or rng_state.shape != (1,)):
             check_array(rng_state, "rng_state", U, (1,))
         _PASSED[:] = memory, rng_state
-    if tasks.multiclass and memory[1] < 3:
-        raise ValueError("multi-class tasks need memory with at least 3 vectors (v1 the "
-                         "label, v2 the prediction), got %d" % memory[1])
+    if tasks.multiclass:
+        check_multiclass_memory(memory)
     n_tasks = tasks.n_tasks
     size = memory_size(memory, tasks.n_features, n_tasks)
     groups = None

@@ -26,18 +26,26 @@ _MAX_ERROR = np.finfo(np.float64).max
 
 
 PARAMS = ("algorithm", "kind", "memory", "seed")
+KINDS = ("regression", "classification", "multiclass")
 CLASSES = np.array([0.0, 1.0])
 
 
-def _classes_of(y):
-    """The sorted classes of labels y: 0.0 and 1.0 for labels among them, as the binary
-    tasks' (docs/design.md, "Tasks"); ValueError for fewer than 2 classes."""
+def _classes_of(y, kind):
+    """The sorted classes of labels y: for "classification" 0.0 and 1.0 if the labels are
+    among them, as the binary tasks' (docs/design.md, "Tasks"); ValueError for fewer than
+    2 classes."""
     classes = np.unique(y)
-    if np.isin(classes, CLASSES).all():
+    if kind == "classification" and np.isin(classes, CLASSES).all():
         return CLASSES.copy()
     if len(classes) < 2:
         raise ValueError("classification needs at least 2 classes, got only %s" % classes[0])
     return classes
+
+
+def _multiclass_count(kind, classes):
+    """The n_classes of a learner's tasks: its number of classes if it runs as on
+    multi-class tasks (kind "multiclass", or more than two classes), else 0."""
+    return len(classes) if kind == "multiclass" or len(classes) > 2 else 0
 
 
 class Learner(_Base):
@@ -46,15 +54,16 @@ class Learner(_Base):
     ``fit(X, y)`` runs Setup, then Predict and Learn over the rows in order;
     ``predict(X)`` runs Predict only and returns s1, or for classification a class of
     ``classes_``: with two classes the one that the probability sigmoid(s1) (which
-    ``predict_proba`` gives) favours; with more, the algorithm runs as on a multi-class
-    task (the label one-hot in v1, the prediction v2, docs/design.md,
-    "Multi-class tasks") and the class is the largest entry of v2.  Memory persists
-    between calls, as in the original.
+    ``predict_proba`` gives) favours; with more, or with kind "multiclass", the
+    algorithm runs as on a multi-class task (the label one-hot in v1, the prediction
+    v2, docs/design.md, "Multi-class tasks") and the class is the largest entry of v2.
+    Memory persists between calls, as in the original.
     """
 
     def __init__(self, algorithm, kind="regression", memory=None, seed=0):
-        if kind not in ("regression", "classification"):
-            raise ValueError("kind must be 'regression' or 'classification', got %r" % (kind,))
+        if kind not in KINDS:
+            raise ValueError("kind must be 'regression', 'classification' or 'multiclass', "
+                             "got %r" % (kind,))
         if not isinstance(algorithm, Algorithm):
             raise TypeError("Learner: algorithm must be an azdeap.algorithm.Algorithm, got %s"
                             % type(algorithm).__name__)
@@ -83,14 +92,14 @@ class Learner(_Base):
 
     @property
     def _estimator_type(self):
-        return "classifier" if self.kind == "classification" else "regressor"
+        return "regressor" if self.kind == "regression" else "classifier"
 
     def __sklearn_tags__(self):
         from sklearn.utils import ClassifierTags, RegressorTags
         tags = super().__sklearn_tags__()
         tags.estimator_type = self._estimator_type
         tags.target_tags.required = True
-        if self.kind == "classification":
+        if self.kind != "regression":
             tags.classifier_tags = ClassifierTags(multi_class=True)
         else:
             tags.regressor_tags = RegressorTags()
@@ -127,8 +136,7 @@ class Learner(_Base):
     @property
     def _n_classes(self):
         """The tasks' n_classes: the number of classes of a multi-class learner, else 0."""
-        classes = getattr(self, "classes_", CLASSES)
-        return len(classes) if len(classes) > 2 else 0
+        return _multiclass_count(self.kind, getattr(self, "classes_", CLASSES))
 
     def _run(self, X, y, training, fresh, cells=None, rng_state=None):
         """The RunResult of one kernel run on rows X (labels y): training (Predict, then
@@ -138,7 +146,7 @@ class Learner(_Base):
         x, labels = np.ascontiguousarray(X[:, :, None]), np.ascontiguousarray(y[:, None])
         examples = ((x, labels, x[:0], labels[:0]) if training
                     else (x[:0], labels[:0], x, labels))
-        tasks = TaskBatch.of_arrays(*examples, [self.kind == "classification"],
+        tasks = TaskBatch.of_arrays(*examples, [self.kind != "regression"],
                                     [self._n_classes])
         result = interpreter.run(
             Programs.stack([self.algorithm]), tasks, memory=self.memory,
@@ -161,7 +169,7 @@ class Learner(_Base):
         prediction = self._run(X[-1:], y[-1:], False, n == 1, self._cells.copy(),
                                self.rng_state.copy()).predictions[0, 0]
         self._run(X[-1:], y[-1:], True, n == 1)
-        if self.kind == "classification":   # the error of sigmoid(s1), or of v2
+        if self.kind != "regression":   # the error of sigmoid(s1), or of v2
             return n if math.isnan(prediction) else 0
         return 0 if abs(float(y[-1]) - prediction) <= _MAX_ERROR else n
 
@@ -176,9 +184,10 @@ class Learner(_Base):
         check_bytes(evaluation_bytes(self.memory, {(X.shape[1], len(X), 0): 1}), "Learner.fit",
                     "memory %r for %d features, and the examples"
                     % (tuple(self.memory), X.shape[1]))
-        if self.kind == "classification":
-            classes = _classes_of(y)
-            if len(classes) > 2 and (len(classes) > X.shape[1] or self.memory.vectors < 3):
+        if self.kind != "regression":
+            classes = _classes_of(y, self.kind)
+            if _multiclass_count(self.kind, classes) and (len(classes) > X.shape[1]
+                                                          or self.memory.vectors < 3):
                 raise ValueError("%d classes need at least as many features and 3 vectors of "
                                  "memory (v1 the label, v2 the prediction), got %d features "
                                  "and memory %r" % (len(classes), X.shape[1],
@@ -202,7 +211,7 @@ class Learner(_Base):
             raise NotFittedError("Learner: call fit before %s" % caller)
         X, y = self._check(X)
         predictions = self._run(X, y, False, False).predictions[:, 0]
-        if self.kind == "classification" and not self._n_classes:
+        if self.kind != "regression" and not self._n_classes:
             with np.errstate(over="ignore"):   # exp(1000) is inf: the probability 0
                 predictions = 1.0 / (1.0 + np.exp(-predictions))
         bad = len(predictions) - np.count_nonzero(np.isfinite(predictions))
@@ -216,7 +225,7 @@ class Learner(_Base):
         (with two classes, the second if its probability is above 0.5); NaN where the
         prediction is NaN (or, for more than two classes, not finite)."""
         predictions = self._predict(X, "predict")
-        if self.kind == "classification":
+        if self.kind != "regression":
             index = (predictions if self._n_classes else predictions > 0.5)
             known = ~np.isnan(predictions)
             predictions = np.full(len(index), np.nan)
@@ -227,11 +236,12 @@ class Learner(_Base):
         """The probabilities (n, 2) of the two classes of each row of X, from sigmoid(s1);
         ``AttributeError`` for regression and for more than two classes (whose Predict
         gives a class, not probabilities)."""
-        if self.kind != "classification":
+        if self.kind == "regression":
             raise AttributeError("Learner.predict_proba is only for kind='classification'")
         if self._n_classes:
-            raise AttributeError("Learner.predict_proba is only for two classes, got %d"
-                                 % self._n_classes)
+            raise AttributeError("Learner.predict_proba is only for two classes of kind "
+                                 "'classification', got %d of kind %r"
+                                 % (self._n_classes, self.kind))
         probability = self._predict(X, "predict_proba")
         return np.column_stack([1.0 - probability, probability])
 
@@ -241,7 +251,7 @@ class Learner(_Base):
         scikit-learn's classifiers and regressors score."""
         X, y = self._check(X, y)
         predictions = self.predict(X)
-        if self.kind == "classification":
+        if self.kind != "regression":
             return float(np.mean(predictions == y))
         residual = float(np.sum((y - predictions) ** 2))
         total = float(np.sum((y - y.mean()) ** 2))

@@ -117,8 +117,8 @@ class Task:
     n_valid = property(lambda self: self.valid_x.shape[0])
 
 
-def _split(name, x, y, n_train):
-    return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+def _split(name, x, y, n_train, **kind):
+    return Task(name, x[:n_train], y[:n_train], x[n_train:], y[n_train:], **kind)
 
 
 def scalar_linear_regression(n_features: int, n_train: int, n_valid: int, param_seed: int = 1001,
@@ -238,8 +238,8 @@ def _projected(x, y, classes, n_features, n_train, n_valid, param_seed, data_see
     test = "" if y_test is None else ",test"
     name = "projected(%s,param=%d,data=%d%s)" % ("v".join(str(c) for c in classes), param_seed,
                                                 data_seed, test)
-    return Task(name, feats[:n_train], labels[:n_train], feats[n_train:], labels[n_train:],
-                classification=True, n_classes=len(classes) if multiclass else 0)
+    return _split(name, feats, labels, n_train, classification=True,
+                  n_classes=len(classes) if multiclass else 0)
 
 
 def split_pairs(pairs: Sequence[Tuple[int, int]]) -> Tuple[list, list]:
@@ -393,8 +393,11 @@ class TaskBatch:
         line, unless the shapes agree and each n_classes is 0 or 2..F with the task's
         labels in 0..n_classes-1 (the other values are not checked)."""
         classification = np.ascontiguousarray(classification, np.bool_)
-        n_classes = np.ascontiguousarray(np.zeros(len(classification)) if n_classes is None
-                                         else n_classes, np.int64)
+        given = np.zeros(len(classification), np.int64) if n_classes is None else n_classes
+        if not all(is_integer(k) for k in np.ravel(given)):
+            raise ValueError("TaskBatch.of_arrays: n_classes must be integers, got %r"
+                             % (n_classes,))
+        n_classes = np.ascontiguousarray(given, np.int64)
         for name, array, axes in (("train_x", train_x, ("rows", "features", "tasks")),
                                   ("train_y", train_y, ("rows", "tasks")),
                                   ("valid_x", valid_x, ("rows", "features", "tasks")),

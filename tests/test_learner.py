@@ -226,7 +226,7 @@ def test_wide_features_up_to_256():
     ((), {"memory": 3}, TypeError,
      "memory must be a Memory (scalars, vectors, matrices), got 3"),
     ((), {"kind": "ranking"}, ValueError,
-     "kind must be 'regression' or 'classification', got 'ranking'"),
+     "kind must be 'regression', 'classification' or 'multiclass', got 'ranking'"),
 ])
 def test_bad_arguments_are_one_clear_line(readme_regressor, args, kwargs, error, message):
     with pytest.raises(error) as raised:
@@ -263,7 +263,7 @@ def test_learner_params_follow_scikit_learns_protocol(readme_regressor):
     with pytest.raises(ValueError, match=r"^Invalid parameter 'rate' for estimator Learner. "
                                          r"Valid parameters are: \['algorithm', 'kind', "):
         learner.set_params(rate=1.0)
-    with pytest.raises(ValueError, match="kind must be 'regression' or 'classification'"):
+    with pytest.raises(ValueError, match="kind must be 'regression', 'classification' or 'multiclass'"):
         learner.set_params(kind="ranking")
 
 
@@ -371,8 +371,18 @@ def test_learner_classifies_any_labels_and_more_than_two_classes():
     assert pipeline.score(X[1200:], y[1200:]) > 0.85
     scores = cross_val_score(make_pipeline(StandardScaler(), learner), X[:900], y[:900], cv=3)
     assert scores.min() > 0.8
-    with pytest.raises(AttributeError, match="only for two classes, got 10"):
+    with pytest.raises(AttributeError, match="only for two classes of kind 'classification', "
+                                             "got 10 of kind 'classification'"):
         learner.predict_proba(X[:3])
+    # kind "multiclass" runs two classes as a multi-class task, as evolved on one
+    two = (y == 15.0) | (y == 16.0)
+    pair = make_pipeline(StandardScaler(), Learner(reference.softmax_regression(0.01),
+                                                   kind="multiclass"))
+    pair.fit(X[two][:250], y[two][:250])
+    assert pair.score(X[two][250:], y[two][250:]) > 0.9
+    as_binary = make_pipeline(StandardScaler(), Learner(reference.softmax_regression(0.01),
+                                                        kind="classification"))
+    assert as_binary.fit(X[two][:250], y[two][:250]).score(X[two][250:], y[two][250:]) < 0.7
     with pytest.raises(ValueError, match="^10 classes need at least as many features and 3 "
                                          "vectors of memory"):
         Learner(reference.softmax_regression(), kind="classification").fit(X[:50, :8], y[:50])

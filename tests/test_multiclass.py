@@ -125,6 +125,10 @@ def test_multiclass_tasks_check_their_labels_and_sizes():
     with pytest.raises(ValueError, match="n_classes must be 0 or 2..4 with labels"):
         TaskBatch.of_arrays(np.zeros((1, 4, 1)), np.full((1, 1), 3.0), np.zeros((0, 4, 1)),
                             np.zeros((0, 1)), [True], [3])
+    for bad in ([2.5], ["x"], [np.nan]):
+        with pytest.raises(ValueError, match="^TaskBatch.of_arrays: n_classes must be integers"):
+            TaskBatch.of_arrays(np.zeros((1, 4, 1)), np.zeros((1, 1)), np.zeros((0, 4, 1)),
+                                np.zeros((0, 1)), [True], bad)
     x, y = np.eye(4).repeat(5, axis=0), np.arange(4).repeat(5)
     with pytest.raises(ValueError, match="the classes must differ, got 1 twice"):
         make_tasks("projected", 1, 4, 10, 5, x=x, y=y, classes=[0, 1, 1])
