@@ -165,3 +165,19 @@ def test_config_errors_name_the_key(vectors, classes, features, extra, message):
 def test_the_shipped_multiclass_config_loads_and_says_so():
     config = load_config("configs/digits_multiclass.yaml")
     assert config.multiclass() and not load_config("configs/digits.yaml").multiclass()
+
+
+def test_show_keeps_what_v2_needs_with_multiclass(tmp_path, capsys):
+    """show --simplify drops softmax regression's Predict as binary code (v2 is not
+    read), keeps it with --multiclass or a config with multi-class tasks."""
+    from azdeap.cli import main
+    path = tmp_path / "best.txt"
+    path.write_text(str(reference.softmax_regression(0.05)))
+    assert main(["show", str(path), "--simplify"]) == 0
+    assert "v2 = dot(m0, v0)" not in capsys.readouterr().out
+    assert main(["show", str(path), "--simplify", "--multiclass"]) == 0
+    out = capsys.readouterr().out
+    assert "v2 = dot(m0, v0)" in out and "live: 8 instructions" in out
+    assert main(["show", str(path), "--simplify", "--config",
+                 "configs/digits_multiclass.yaml"]) == 0
+    assert "v2 = dot(m0, v0)" in capsys.readouterr().out
