@@ -549,7 +549,7 @@ def _drive(state, map_function=map, verbose=True, log=print, folder=None, progre
     log("the best algorithm without its dead code (%d of %d instructions; the full listing "
         "is %s):" % (len(simple), len(best), "in %s" % folder.file("best.txt")
                      if folder is not None else "Result.best"))
-    log(format_algorithm(simple, roles=not multiclass))   # the roles of scalar labels
+    log(format_algorithm(simple, roles=True, multiclass=multiclass))
     if config.evolution.lineage:
         steps = ancestry(best)
         log("its lineage: %d discoveries on T_search, fitness %.6f to %.6f (%s)" % (

@@ -260,7 +260,7 @@ def export_module(algorithm: Algorithm, kind: str = "regression") -> str:
         raise ValueError("kind must be one of %s, got %r" % (", ".join(KINDS), kind))
     multiclass = kind == "multiclass"
     simple = algorithm.simplified(multiclass=multiclass)
-    comments = {} if multiclass else roles_of(simple)   # the roles of scalar labels
+    comments = roles_of(simple, multiclass)
     methods_of = _MULTICLASS_METHODS if multiclass else _METHODS
     rows = list(zip(range(len(simple)), simple.code.tolist(), simple.data.tolist()))
     components = [_component(rows[slice(*simple.bounds(c))], methods_of[c][1], comments)

@@ -73,7 +73,8 @@ def show_command(args):
     simple = algorithm.simplified(multiclass=multiclass)
     print("%s: %s" % (args.file, describe(algorithm)))
     print("live: %s" % describe(simple))
-    print(format_algorithm(simple if args.simplify else algorithm, roles=not multiclass))
+    print(format_algorithm(simple if args.simplify else algorithm, roles=True,
+                           multiclass=multiclass))
     if config is not None:
         fitness = task_fitness(algorithm, config)
         print("fitness on %s: %s" % (args.config, ", ".join(

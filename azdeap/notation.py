@@ -47,10 +47,11 @@ def format_instruction(code_row, data_row) -> str:
                             d0=d0, d1=d1, d2=d2)
 
 
-def format_algorithm(alg, roles: bool = False) -> str:
+def format_algorithm(alg, roles: bool = False, multiclass: bool = False) -> str:
     """The whole algorithm in the text notation, Setup, Predict and Learn in order;
-    roles=True ends the lines whose role is clear with a comment (``roles``)."""
-    comments = roles_of(alg) if roles else {}
+    roles=True ends the lines whose role is clear with a comment (``roles_of``, for
+    multi-class tasks with multiclass)."""
+    comments = roles_of(alg, multiclass) if roles else {}
     lines, rows = [], enumerate(zip(alg.code.tolist(), alg.data.tolist()))
     for header, size in zip(HEADERS, alg.sizes):
         lines.append(header)
@@ -61,21 +62,25 @@ def format_algorithm(alg, roles: bool = False) -> str:
     return "\n".join(lines)
 
 
-def roles_of(alg) -> dict:
+def roles_of(alg, multiclass: bool = False) -> dict:
     """{row: comment} for the roles recognised in alg: the last write of s1 in Predict
     (the prediction), the Learn instructions that read s0 (the label), and the Setup
-    constant that Learn's only products by a constant scale by (the learning rate)."""
+    constant that Learn's only products by a constant scale by (the learning rate).
+    With multiclass, for multi-class tasks: v2 is the prediction and v1 the label
+    (docs/design.md, "Multi-class tasks")."""
     code = alg.code.tolist()
     setup, predict, learn = (range(*alg.bounds(c)) for c in range(3))
-    scalar_out = {k for k in range(len(code)) if ops.OPS[code[k][0]].output == ops.SCALAR}
+    kind, prediction, label = (ops.VECTOR, 2, 1) if multiclass else (ops.SCALAR, 1, 0)
     comments = {}
-    predictions = [k for k in predict if k in scalar_out and code[k][3] == 1]
+    predictions = [k for k in predict
+                   if ops.OPS[code[k][0]].output == kind and code[k][3] == prediction]
     if predictions:
         comments[predictions[-1]] = "prediction"
     for k in learn:
-        if any(kind == ops.SCALAR and address == 0 for kind, address
+        if any(read == kind and address == label for read, address
                in zip(ops.OPS[code[k][0]].inputs, code[k][1:3])):
-            comments[k] = "reads the label s0"
+            comments[k] = "reads the label %s" % ops.cell_name(kind, label)
+    scalar_out = {k for k in range(len(code)) if ops.OPS[code[k][0]].output == ops.SCALAR}
     written_later = {code[k][3] for k in (*predict, *learn) if k in scalar_out}
     constants = {code[k][3]: k for k in setup if code[k][0] == _SCALAR_CONST_SET}
     scaled_by = {address for k in learn if code[k][0] in _PRODUCTS

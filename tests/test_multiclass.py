@@ -178,6 +178,7 @@ def test_show_keeps_what_v2_needs_with_multiclass(tmp_path, capsys):
     assert main(["show", str(path), "--simplify", "--multiclass"]) == 0
     out = capsys.readouterr().out
     assert "v2 = dot(m0, v0)" in out and "live: 8 instructions" in out
+    assert "v2 = v2 + v3  # prediction" in out and "v4 = v1 - v2  # reads the label v1" in out
     assert main(["show", str(path), "--simplify", "--config",
                  "configs/digits_multiclass.yaml"]) == 0
     assert "v2 = dot(m0, v0)" in capsys.readouterr().out
