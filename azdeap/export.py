@@ -209,19 +209,34 @@ _MULTICLASS_FIT = '''
                 self._learn(x.copy(), np.float64(label), one_hot)
         return self
 
-    def predict(self, X):
-        """The class of each row of X: the first largest of the first K entries of v2
-        (NaN if one is NaN or infinite)."""
+    def _logits(self, X):
+        """The first K entries of v2 after Predict on each row of X, (n, K)."""
         X = np.asarray(X, dtype=np.float64)
         F, K = self.n_features_, len(self.classes_)
-        classes = np.empty(len(X))
+        logits = np.empty((len(X), K))
         with np.errstate(all="ignore"):
             for row, x in enumerate(X):
                 self._predict(x.copy(), np.float64(0.0), np.zeros(F))
-                logits = self.v2[:K]
-                classes[row] = (self.classes_[np.argmax(logits)] if np.isfinite(logits).all()
-                                else np.nan)
-        return classes
+                logits[row] = self.v2[:K]
+        return logits
+
+    def predict(self, X):
+        """The class of each row of X: the first largest of the first K entries of v2
+        (NaN if one is NaN or infinite)."""
+        logits = self._logits(X)
+        finite = np.isfinite(logits).all(axis=1)
+        return np.where(finite, self.classes_[np.argmax(np.where(finite[:, None], logits, 0.0),
+                                                        axis=1)], np.nan)
+
+    def predict_proba(self, X):
+        """The probabilities (n, K) of the classes of each row of X: the softmax of the
+        first K entries of v2 (NaN if one is NaN or infinite)."""
+        logits = self._logits(X)
+        with np.errstate(all="ignore"):
+            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+            probabilities = exp / exp.sum(axis=1, keepdims=True)
+        probabilities[~np.isfinite(logits).all(axis=1)] = np.nan
+        return probabilities
 '''
 _REGRESSION_PREDICT = '''
     def predict(self, X):

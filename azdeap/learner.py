@@ -42,6 +42,13 @@ def _classes_of(y, kind):
     return classes
 
 
+def _warn_if_bad(caller, bad, n):
+    """A UserWarning if bad of the n predictions are NaN or infinite."""
+    if bad:
+        warnings.warn("Learner.%s: %d of %d predictions are NaN or infinite"
+                      % (caller, bad, n), UserWarning, stacklevel=4)
+
+
 def _multiclass_count(kind, classes):
     """The n_classes of a learner's tasks: its number of classes if it runs as on
     multi-class tasks (kind "multiclass", or more than two classes), else 0."""
@@ -207,18 +214,39 @@ class Learner(_Base):
         """Predict on each row of X: s1, or sigmoid(s1) for two classes, or the index of
         the class for more; a UserWarning counts the predictions that are NaN or
         infinite."""
-        if self.n_features_ is None:
-            raise NotFittedError("Learner: call fit before %s" % caller)
-        X, y = self._check(X)
+        X, y = self._fitted_check(X, caller)
         predictions = self._run(X, y, False, False).predictions[:, 0]
         if self.kind != "regression" and not self._n_classes:
             with np.errstate(over="ignore"):   # exp(1000) is inf: the probability 0
                 predictions = 1.0 / (1.0 + np.exp(-predictions))
-        bad = len(predictions) - np.count_nonzero(np.isfinite(predictions))
-        if bad:
-            warnings.warn("Learner.%s: %d of %d predictions are NaN or infinite"
-                          % (caller, bad, len(predictions)), UserWarning, stacklevel=3)
+        _warn_if_bad(caller, np.count_nonzero(~np.isfinite(predictions)), len(predictions))
         return predictions
+
+    def _fitted_check(self, X, caller):
+        """X checked (and labels of zeros); NotFittedError before fit."""
+        if self.n_features_ is None:
+            raise NotFittedError("Learner: call fit before %s" % caller)
+        return self._check(X)
+
+    def _class_probabilities(self, X):
+        """The softmax of the first K entries of v2 after Predict on each row of X (rows
+        of NaN where one is NaN or infinite).  A run records the class only, so each row
+        is one run, and v2 is read from the memory it leaves (the memory carries over as
+        in predict)."""
+        X, y = self._fitted_check(X, "predict_proba")
+        K = self._n_classes
+        v2 = self.memory.scalars + 2 * self.n_features_   # its first cell, of one task
+        logits = np.empty((len(X), K))
+        for row in range(len(X)):
+            self._run(X[row:row + 1], y[row:row + 1], False, False)
+            logits[row] = self._cells[v2:v2 + K]
+        bad = ~np.isfinite(logits).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+            probabilities = exp / exp.sum(axis=1, keepdims=True)
+        probabilities[bad] = np.nan
+        _warn_if_bad("predict_proba", np.count_nonzero(bad), len(X))
+        return probabilities
 
     def predict(self, X):
         """Predict each row of X: s1, or for classification its class of ``classes_``
@@ -233,15 +261,13 @@ class Learner(_Base):
         return predictions
 
     def predict_proba(self, X):
-        """The probabilities (n, 2) of the two classes of each row of X, from sigmoid(s1);
-        ``AttributeError`` for regression and for more than two classes (whose Predict
-        gives a class, not probabilities)."""
+        """The probabilities (n, K) of the classes of each row of X, in the order of
+        ``classes_``: from sigmoid(s1) with two classes, the softmax of the first K
+        entries of v2 as on multi-class tasks; ``AttributeError`` for regression."""
         if self.kind == "regression":
-            raise AttributeError("Learner.predict_proba is only for kind='classification'")
+            raise AttributeError("Learner.predict_proba is only for classification")
         if self._n_classes:
-            raise AttributeError("Learner.predict_proba is only for two classes of kind "
-                                 "'classification', got %d of kind %r"
-                                 % (self._n_classes, self.kind))
+            return self._class_probabilities(X)
         probability = self._predict(X, "predict_proba")
         return np.column_stack([1.0 - probability, probability])
 

@@ -125,6 +125,10 @@ def test_multiclass_modules_predict_as_the_learner():
         np.testing.assert_array_equal(module.classes_, [0.0, 10.0, 20.0, 30.0])
         want = learner.predict(x[150:])
         np.testing.assert_array_equal(module.predict(x[150:]), want)
+        learner.fit(x[:150], y[:150])        # the same memory for the probabilities
+        module.fit(x[:150], y[:150])
+        np.testing.assert_allclose(module.predict_proba(x[150:]),
+                                   learner.predict_proba(x[150:]), rtol=1e-9, atol=1e-12)
         assert len(set(want)) >= 3                             # not vacuous
         accuracies.append(np.mean(want == y[150:]))
     assert accuracies[0] > 0.6                                 # chance: 0.25

@@ -280,7 +280,7 @@ def test_learner_is_fitted_only_after_fit(readme_regressor):
     np.testing.assert_array_equal(learner.classes_, [0.0, 1.0])
     assert learner.n_features_in_ == 3
     assert not hasattr(Learner(readme_regressor(0.1)).fit(X, y), "classes_")
-    with pytest.raises(AttributeError, match="only for kind='classification'"):
+    with pytest.raises(AttributeError, match="only for classification"):
         Learner(readme_regressor(0.1)).fit(X, y).predict_proba(X)
 
 
@@ -371,9 +371,12 @@ def test_learner_classifies_any_labels_and_more_than_two_classes():
     assert pipeline.score(X[1200:], y[1200:]) > 0.85
     scores = cross_val_score(make_pipeline(StandardScaler(), learner), X[:900], y[:900], cv=3)
     assert scores.min() > 0.8
-    with pytest.raises(AttributeError, match="only for two classes of kind 'classification', "
-                                             "got 10 of kind 'classification'"):
-        learner.predict_proba(X[:3])
+    classes = pipeline.fit(X[:1200], y[:1200]).predict(X[1200:])
+    probabilities = pipeline.fit(X[:1200], y[:1200]).predict_proba(X[1200:])  # the same memory
+    assert probabilities.shape == (len(X) - 1200, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(learner.classes_[probabilities.argmax(axis=1)], classes)
+    assert 0.05 < probabilities.max(axis=1).mean() < 0.999   # not one-hot: softmax values
     # kind "multiclass" runs two classes as a multi-class task, as evolved on one
     two = (y == 15.0) | (y == 16.0)
     pair = make_pipeline(StandardScaler(), Learner(reference.softmax_regression(0.01),

@@ -182,3 +182,19 @@ def test_show_keeps_what_v2_needs_with_multiclass(tmp_path, capsys):
     assert main(["show", str(path), "--simplify", "--config",
                  "configs/digits_multiclass.yaml"]) == 0
     assert "v2 = dot(m0, v0)" in capsys.readouterr().out
+
+
+def test_learner_probabilities_are_nan_where_v2_is_not_finite():
+    from azdeap.learner import Learner
+    dividing = Algorithm.from_text("def Setup():\ndef Predict():\n  v2 = v0 / v6\n"
+                                   "def Learn():")   # v6 = 0: infinite entries
+    X = np.array([[1.0, 2, 3], [0, 0, 0], [4, 5, 6]])
+    learner = Learner(dividing, kind="multiclass", memory=Memory(2, 7, 0))
+    with pytest.warns(UserWarning, match="fit stopped at row 1 of 3"):
+        learner.fit(X, [0, 1, 2])
+    with pytest.warns(UserWarning, match=r"^Learner.predict_proba: 3 of 3 predictions are "
+                                         r"NaN or infinite$"):
+        probabilities = learner.predict_proba(X)
+    assert probabilities.shape == (3, 3) and np.isnan(probabilities).all()
+    with pytest.warns(UserWarning, match="predict: 3 of 3"):
+        assert np.isnan(learner.predict(X)).all()
