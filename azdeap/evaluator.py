@@ -15,7 +15,7 @@ import numpy as np
 from azdeap import interpreter
 from azdeap.budget import TrainBudget
 from azdeap.interpreter import memory_size
-from azdeap.liveness import _prune
+from azdeap.liveness import _prune, draws_random
 from azdeap.parallel import ProcessLocal
 from azdeap.programs import Programs
 from azdeap.space import Memory, check_bool, check_integer, check_memory
@@ -233,8 +233,8 @@ class Evaluator(BatchFitness):
             if self.prune:
                 costed = live
         if self.prune and not pruned and len(programs) > 1:   # for one, the call costs more
-            programs = (live if live is not None and rng_reseed >= 0
-                        else self._live(programs, rng_reseed >= 0)[0])
+            same = live is not None and (rng_reseed >= 0 or not draws_random(programs))
+            programs = live if same else self._live(programs, rng_reseed >= 0)[0]
         runs = [self._run_group(programs, costed, batch, algorithms, n_train, n_valid,
                                 fingerprint, rng_reseed, epochs) for _, batch in self.groups]
         if len(runs) == 1:

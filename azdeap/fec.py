@@ -27,9 +27,9 @@ from collections import OrderedDict
 import numpy as np
 from numba import njit
 
-from azdeap import ops
 from azdeap.evaluator import BatchFitness, Evaluator, Scores, raise_on_bad_status
 from azdeap.fec_cache import FingerprintCache
+from azdeap.liveness import draws_random
 from azdeap.programs import Programs
 from azdeap.space import check_bool, check_integer
 
@@ -140,8 +140,7 @@ class FEC(BatchFitness):
             firsts = [same[0] for same in missed.values()]
             first = rows[firsts]
             misses = programs.take(first)
-            if live is not None and not ops.DRAWS_RANDOM.take(misses.code[:, 0],
-                                                               mode="clip").any():
+            if live is not None and not draws_random(misses):
                 full = self.evaluator.evaluate_programs(live.take(first), True)
             else:   # their random ops are all kept by the full run's pruning
                 full = self.evaluator.evaluate_programs(misses, pruned)

@@ -30,6 +30,12 @@ _TABLE = np.array([ops.IN1_KIND, ops.IN2_KIND, ops.OUT_KIND, ops.SETS_ONE_ENTRY,
                    ops.DRAWS_RANDOM], np.int64)
 
 
+def draws_random(programs: Programs) -> bool:
+    """Whether some program holds a random op: only then do the pruned forms for a
+    reseeded and a continuing generator differ (``prune_programs``)."""
+    return bool(ops.DRAWS_RANDOM.take(programs.code[:, 0], mode="clip").any())
+
+
 def prune_programs(programs, memory: Memory, reseeded: bool = False,
                    multiclass: bool = False) -> Programs:
     """The programs (a ``Programs`` or a sequence of algorithms) with only their live

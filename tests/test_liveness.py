@@ -349,3 +349,28 @@ def test_fitness_wrappers_prune_a_batch_once_with_the_same_results(monkeypatch, 
         assert hurdles.stopped > 0 and hurdles.passed > 0
     if "fec" in wrappers:   # the last round answered from the cache
         assert np.count_nonzero(got.cached) > len(programs) // 2
+
+
+@pytest.mark.parametrize("draws", [True, False])
+def test_a_train_budget_prunes_once_unless_random_ops_need_their_own_form(monkeypatch, draws):
+    """With a train budget the evaluator prunes for the cost (the form a fingerprint
+    runs); a batch without random ops runs that same form, one with random ops is pruned
+    again to keep every draw.  The results are those of an evaluator that does not
+    prune."""
+    import azdeap.evaluator
+    from azdeap.budget import TrainBudget
+    calls = []
+    real = azdeap.liveness._prune
+    monkeypatch.setattr(azdeap.evaluator, "_prune",
+                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    tasks = make_tasks("linear", 2, 4, 12, 8)
+    algorithms = [alg for alg in random_programs(seed=9, count=300)
+                  if ops.DRAWS_RANDOM[alg.code[:, 0]].any() == draws][:100]
+    budget = TrainBudget("linear_regressor", 50.0)
+    pruning = Evaluator(tasks, MEMORY, seed=3, train_budget=budget)
+    plain = Evaluator(tasks, MEMORY, seed=3, train_budget=budget, prune=False)
+    got = pruning.evaluate_programs(algorithms)
+    assert calls == ([True, False] if draws else [True])
+    want = plain.evaluate_programs(algorithms)
+    assert got.fitness.tobytes() == want.fitness.tobytes()
+    assert np.array_equal(got.train_steps, want.train_steps)
