@@ -198,3 +198,25 @@ def test_learner_probabilities_are_nan_where_v2_is_not_finite():
     assert probabilities.shape == (3, 3) and np.isnan(probabilities).all()
     with pytest.warns(UserWarning, match="predict: 3 of 3"):
         assert np.isnan(learner.predict(X)).all()
+
+
+def test_algorithms_side_by_side_give_what_they_give_alone():
+    """Algorithms that share Predict and Learn run as lanes of one group (lane_groups) on
+    multi-class tasks, with the results of running alone, fingerprints included."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(60, 4))
+    tasks = [task(x[:40], rng.integers(0, 3, 40), x[40:], rng.integers(0, 3, 20))
+             for _ in range(2)]
+    algorithms = [reference.softmax_regression(rate) for rate in (0.01, 0.03, 0.1, 0.3, 1.0)]
+    programs, batch = Programs.stack(algorithms), TaskBatch(tasks)
+    assert interpreter.lane_groups(programs, 2) is not None
+    memory = algorithms[0].memory_used()
+
+    def run_(programs):
+        return interpreter.run(programs, batch, memory=memory, fingerprint=True,
+                               rng_state=np.zeros(1, np.uint64))
+    together = run_(programs)
+    alone = [run_(Programs.stack([algorithm])) for algorithm in algorithms]
+    np.testing.assert_array_equal(together.fitness, np.vstack([r.fitness for r in alone]))
+    np.testing.assert_array_equal(together.hashes, np.vstack([r.hashes for r in alone]))
+    assert len(set(together.fitness.ravel().tolist())) > 3
