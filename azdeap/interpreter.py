@@ -531,13 +531,15 @@ def _stop_if_bad(error, t, alive, n_alive, max_abs_error):
 @_inline
 def _place_labels(mem, v1, label, lane_classes, learn, F, L):
     """Before Predict, zero v1 of every multi-class lane; before Learn (learn), make it
-    the one-hot vector of the lane's label (docs/design.md, "Multi-class tasks"); the
-    labels are in 0..k-1 (Task and TaskBatch.of_arrays check them)."""
+    the one-hot vector of the lane's label (docs/design.md, "Multi-class tasks").  Task
+    and TaskBatch.of_arrays check the labels, but the arrays stay writable: a label
+    outside 0..k-1 writes nothing here and stops its task in _multiclass_outcome."""
     for lane in range(L):
-        if lane_classes[lane]:
+        k = lane_classes[lane]
+        if k:
             for i in range(F):
                 mem[v1 + i * L + lane] = 0.0
-            if learn:
+            if learn and 0.0 <= label[lane] < k:
                 mem[v1 + U(label[lane]) * L + lane] = 1.0
 
 
@@ -546,7 +548,10 @@ def _multiclass_outcome(mem, v2, lane, k, label, training, F, L):
     """(error, predicted class) of a multi-class lane after Predict: the class is the first
     largest of v2's first k entries.  In training they become their softmax, the rest of
     v2 zeros, and the error is 1 - p(label); in validation it is 0 or 1.  Both are NaN
-    if one of the entries is NaN or infinite (memory then left alone)."""
+    if one of the entries is NaN or infinite, or the label is outside 0..k-1 (memory then
+    left alone)."""
+    if not 0.0 <= label < k:   # NaN too: never an index outside v2
+        return np.nan, np.nan
     top = mem[v2 + lane]
     predicted = U(0)
     finite = True
@@ -673,8 +678,8 @@ def _make_kernel(n_tasks, n_features, multiclass=False):
 
     def kernel(code, data, offsets, sizes, train_x, train_y, valid_x, valid_y,
                classification, n_classes, n_train, n_valid, max_abs_error, mem, n_scalars,
-               n_vectors, n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes,
-               fitness, train_steps, hashes, status, predictions, record):
+               n_vectors, n_matrices, fresh_memory, rng_state, rng_reseed, fingerprint,
+               n_epochs, lanes, fitness, train_steps, hashes, status, predictions, record):
         """Run B algorithms on T tasks side by side; ``run`` documents the arguments."""
         T = U(train_y.shape[1]) if n_tasks == 0 else U(n_tasks)
         F = U(train_x.shape[1]) if n_features == 0 else U(n_features)
@@ -948,9 +953,11 @@ _KERNELS = {key: _make_kernel(*key) for key in ((1, 4), (1, 0), (0, 0))}
 _MULTICLASS_KERNEL = _make_kernel(0, 0, multiclass=True)
 
 
-def _kernel_for(n_tasks, n_features):
-    """The kernel that runs a batch without multi-class tasks of n_tasks tasks of
-    n_features features."""
+def _kernel_for(n_tasks, n_features, multiclass):
+    """The kernel that runs a batch of n_tasks tasks (0: algorithms side by side) of
+    n_features features, multi-class ones among them if multiclass."""
+    if multiclass:
+        return _MULTICLASS_KERNEL
     if n_tasks != 1:
         return _KERNELS[0, 0]
     return _KERNELS.get((1, n_features), _KERNELS[1, 0])
@@ -1196,19 +1203,18 @@ def run(programs: Programs, tasks: TaskBatch, *, memory: Memory, rng_state: np.n
     status = np.empty(n_programs, np.int64)
     predictions = np.empty((n_valid, n_tasks)) if record_predictions else _NO_PREDICTIONS
     scalars, vectors, matrices = memory
+    kernel = _kernel_for(n_tasks if groups is None else 0, tasks.n_features,
+                         tasks.multiclass)
     if groups is None:
-        kernel = (_MULTICLASS_KERNEL if tasks.multiclass
-                  else _kernel_for(n_tasks, tasks.n_features))
         lanes = _NO_GROUPS
     else:
-        kernel = _MULTICLASS_KERNEL if tasks.multiclass else _KERNELS[0, 0]
         group, member, group_start, group_members = groups
         lanes = np.concatenate((group, member, [len(group_start) - 1], group_start,
                                 group_members))
     kernel(programs.code, programs.data, programs.offsets, programs.sizes, train_x,
            train_y, tasks.valid_x, tasks.valid_y, tasks.classification, tasks.n_classes,
-           n_train, n_valid, float(max_abs_error), cells, scalars, vectors, matrices, fresh_memory,
-           rng_state, rng_reseed, fingerprint, n_epochs, lanes, fitness, train_steps, hashes,
-           status, predictions, record_predictions)
+           n_train, n_valid, float(max_abs_error), cells, scalars, vectors, matrices,
+           fresh_memory, rng_state, rng_reseed, fingerprint, n_epochs, lanes, fitness,
+           train_steps, hashes, status, predictions, record_predictions)
     return RunResult(fitness, train_steps, hashes if fingerprint else None, status,
                      predictions if record_predictions else None)

@@ -220,3 +220,22 @@ def test_algorithms_side_by_side_give_what_they_give_alone():
     np.testing.assert_array_equal(together.fitness, np.vstack([r.fitness for r in alone]))
     np.testing.assert_array_equal(together.hashes, np.vstack([r.hashes for r in alone]))
     assert len(set(together.fitness.ravel().tolist())) > 3
+
+
+@pytest.mark.parametrize("bad", [3.0, 99.0, -1.0, np.nan, 1e300])
+def test_a_label_changed_after_checking_stops_its_task_and_nothing_else(bad):
+    """Task checks its labels, but its arrays stay writable: a label outside 0..K-1 that
+    reaches the kernel writes nothing outside v1 and stops its task (fitness 0), in
+    training and in validation, while the other task runs as before."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(30, 4))
+    good = [task(x[:20], rng.integers(0, 3, 20), x[20:], rng.integers(0, 3, 10))
+            for _ in range(2)]
+    algorithm = reference.softmax_regression(0.1)
+    memory = algorithm.memory_used()
+    want = run(algorithm, good, memory)[0].fitness
+    for field in ("train_y", "valid_y"):
+        spoiled = [task(t.train_x, t.train_y, t.valid_x, t.valid_y) for t in good]
+        getattr(spoiled[0], field)[3] = bad
+        got = run(algorithm, spoiled, memory)[0].fitness
+        assert got[0, 0] == 0.0 and got[0, 1] == want[0, 1] and want[0, 0] > 0.0
