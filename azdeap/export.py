@@ -201,9 +201,8 @@ _MULTICLASS_FIT = '''
                     warnings.warn("fit stopped at row %%d of %%d: its prediction is NaN or "
                                   "infinite" %% (row + 1, len(X)))
                     break
-                p = np.exp(logits - logits.max())
                 self.v2 = np.zeros(F)
-                self.v2[:K] = p / p.sum()
+                self.v2[:K] = self._softmax(logits)
                 one_hot = np.zeros(F)
                 one_hot[label] = 1.0
                 self._learn(x.copy(), np.float64(label), one_hot)
@@ -233,10 +232,15 @@ _MULTICLASS_FIT = '''
         first K entries of v2 (NaN if one is NaN or infinite)."""
         logits = self._logits(X)
         with np.errstate(all="ignore"):
-            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-            probabilities = exp / exp.sum(axis=1, keepdims=True)
+            probabilities = self._softmax(logits)
         probabilities[~np.isfinite(logits).all(axis=1)] = np.nan
         return probabilities
+
+    @staticmethod
+    def _softmax(logits):
+        """The softmax over the last axis."""
+        exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return exp / exp.sum(axis=-1, keepdims=True)
 '''
 _REGRESSION_PREDICT = '''
     def predict(self, X):

@@ -49,10 +49,10 @@ class Task:
     ``classification`` False means RMS_ERROR regression, True means ACCURACY with labels
     0.0/1.0; ``n_classes`` K >= 2 makes it a multi-class task (ACCURACY, labels 0..K-1,
     K <= n_features) whose label is a one-hot vector and prediction a vector
-    (docs/design.md, "Multi-class tasks").  Arrays are stored as C-contiguous float64.  ``epochs``: passes over the
-    training examples, each followed by a validation (docs/design.md, "Execution");
-    epochs after the first take the examples in an order shuffled by ``shuffle_seed``
-    (``epoch_orders``).
+    (docs/design.md, "Multi-class tasks").  Arrays are stored as C-contiguous float64.
+    ``epochs``: passes over the training examples, each followed by a validation
+    (docs/design.md, "Execution"); epochs after the first take the examples in an order
+    shuffled by ``shuffle_seed`` (``epoch_orders``).
     """
     name: str
     train_x: np.ndarray
@@ -343,8 +343,8 @@ class TaskBatch:
     """Tasks of equal (n_features, n_train, n_valid) and epochs stacked with the task axis
     innermost: train_x (n_train, F, T), train_y (n_train, T), valid_x (n_valid, F, T),
     valid_y (n_valid, T), classification (T,) bool, n_classes (T,) int64 (0 for a task
-    with a scalar label) and multiclass (whether any is not 0), order (epochs, n_train, T) int64 (each
-    task's ``epoch_orders``), and the training examples of every epoch in its order,
+    with a scalar label) and multiclass (whether any is not 0), order (epochs, n_train, T)
+    int64 (each task's ``epoch_orders``), and the training examples of every epoch in its order,
     epoch after epoch, epoch_train_x (epochs * n_train, F, T) and epoch_train_y
     (epochs * n_train, T) (train_x and train_y themselves for one epoch); all
     C-contiguous."""

@@ -263,7 +263,8 @@ def test_learner_params_follow_scikit_learns_protocol(readme_regressor):
     with pytest.raises(ValueError, match=r"^Invalid parameter 'rate' for estimator Learner. "
                                          r"Valid parameters are: \['algorithm', 'kind', "):
         learner.set_params(rate=1.0)
-    with pytest.raises(ValueError, match="kind must be 'regression', 'classification' or 'multiclass'"):
+    with pytest.raises(ValueError,
+                       match="kind must be 'regression', 'classification' or 'multiclass'"):
         learner.set_params(kind="ranking")
 
 
